@@ -1,0 +1,92 @@
+// The store: Medulla's event log, its idempotency keys and its work queue, behind one
+// interface so that engines (SQLite now) can be swapped without touching callers.
+//
+// Durability: a call that returns OK has reached stable storage.
+// Thread safety: every method may be called from any thread.
+// Fencing: appends made on behalf of a lease carry its fencing token; once the lease has
+// expired and been claimed by another worker, the old holder's appends fail with kConflict.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "store/event.h"
+
+namespace medulla::store {
+
+struct NewTask {
+  std::string task_id;  // minted by the caller
+  std::string tenant;
+  std::optional<std::string> idempotency_key;
+  NewEvent created;  // must be a task.created event
+};
+
+struct CreatedTask {
+  std::string task_id;
+  bool created = false;  // false: the idempotency key already named this task
+};
+
+// A worker's claim on a task. Valid until `expires_at` unless renewed.
+struct Lease {
+  std::string task_id;
+  std::string worker;
+  int64_t fencing_token = 0;  // grows by one every time the task is claimed
+  TimePoint expires_at;
+  int attempts = 0;  // how many times this task has been claimed, this claim included
+};
+
+struct TaskSummary {
+  std::string task_id;
+  std::string tenant;
+  TimePoint created_at;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Appends the task's first event and queues the task, atomically. When the tenant already
+  // used `idempotency_key`, writes nothing and returns the existing task with created=false.
+  virtual Result<CreatedTask> CreateTask(const NewTask& task) = 0;
+
+  // Appends `events` to the task atomically, after checking that its last task_seq is
+  // `expected_last_task_seq` (kConflict otherwise) and, when `lease` is given, that the lease
+  // still holds (kConflict otherwise). Returns the events as stored.
+  virtual Result<std::vector<Event>> Append(const std::string& task_id,
+                                            std::vector<NewEvent> events,
+                                            int64_t expected_last_task_seq,
+                                            const Lease* lease) = 0;
+
+  // Returns the task's events in order; kNotFound for an unknown task.
+  virtual Result<std::vector<Event>> ReadTask(const std::string& task_id) = 0;
+
+  // Returns up to `limit` events with seq > `after_seq`, in order.
+  virtual Result<std::vector<Event>> ReadSince(int64_t after_seq, size_t limit) = 0;
+
+  // Returns the tenant's tasks, newest first.
+  virtual Result<std::vector<TaskSummary>> ListTasks(const std::string& tenant,
+                                                     size_t limit) = 0;
+
+  // Claims the oldest queued task whose lease is free or expired, or returns nullopt.
+  virtual Result<std::optional<Lease>> Claim(const std::string& worker,
+                                             std::chrono::milliseconds lease_for) = 0;
+
+  // Extends a lease the worker still holds; kConflict if it was lost.
+  virtual Result<Lease> Renew(const Lease& lease, std::chrono::milliseconds lease_for) = 0;
+
+  // Removes a finished task from the queue; kConflict if the lease was lost.
+  virtual Status Finish(const Lease& lease) = 0;
+
+  // Number of tasks still queued (claimed or not).
+  virtual Result<int64_t> QueueDepth() = 0;
+};
+
+// Opens (creating if needed) a SQLite store at `path` in WAL mode with full sync.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock);
+
+}  // namespace medulla::store
