@@ -59,8 +59,7 @@ class Store {
   // still holds (kConflict otherwise). Returns the events as stored.
   virtual Result<std::vector<Event>> Append(const std::string& task_id,
                                             std::vector<NewEvent> events,
-                                            int64_t expected_last_task_seq,
-                                            const Lease* lease) = 0;
+                                            int64_t expected_last_task_seq, const Lease* lease) = 0;
 
   // Returns the task's events in order; kNotFound for an unknown task.
   virtual Result<std::vector<Event>> ReadTask(const std::string& task_id) = 0;
@@ -69,8 +68,7 @@ class Store {
   virtual Result<std::vector<Event>> ReadSince(int64_t after_seq, size_t limit) = 0;
 
   // Returns the tenant's tasks, newest first.
-  virtual Result<std::vector<TaskSummary>> ListTasks(const std::string& tenant,
-                                                     size_t limit) = 0;
+  virtual Result<std::vector<TaskSummary>> ListTasks(const std::string& tenant, size_t limit) = 0;
 
   // Claims the oldest queued task whose lease is free or expired, or returns nullopt.
   virtual Result<std::optional<Lease>> Claim(const std::string& worker,

@@ -1,0 +1,12 @@
+#include "store/event.h"
+
+namespace medulla::store {
+
+nlohmann::json Event::ToJson() const {
+  return {
+      {"seq", seq},   {"task_id", task_id},        {"task_seq", task_seq}, {"tenant", tenant},
+      {"type", type}, {"at", FormatTimestamp(at)}, {"actor", actor},       {"payload", payload},
+  };
+}
+
+}  // namespace medulla::store

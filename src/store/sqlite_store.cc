@@ -1,0 +1,409 @@
+// The SQLite engine behind Store. One connection serves every caller, one call at a time
+// under a mutex; each call that writes runs in a single BEGIN IMMEDIATE transaction, so a
+// failure part-way leaves nothing behind.
+//
+// Known limit: every write commits and syncs on its own, so durable appends are capped by
+// the disk's sync rate (a few thousand a second); concurrent appends are not batched into
+// one sync, and readers wait behind writers on the same connection.
+#include <algorithm>
+#include <limits>
+#include <mutex>
+#include <utility>
+
+#include "common/log.h"
+#include "store/sqlite_db.h"
+#include "store/sqlite_schema.h"
+#include "store/store.h"
+
+namespace medulla::store {
+namespace {
+
+using sqlite::Database;
+using sqlite::Query;
+using sqlite::Transaction;
+
+int64_t ToMillis(TimePoint at) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+TimePoint FromMillis(int64_t millis) {
+  return TimePoint(
+      std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(millis)));
+}
+
+// Serialises JSON for storage. nlohmann refuses strings that are not valid UTF-8 by
+// throwing; that is the caller's malformed input, not a store failure.
+Result<std::string> StoredJson(const nlohmann::json& value) {
+  try {
+    return value.dump();
+  } catch (const nlohmann::json::exception&) {
+    return InvalidArgument("event JSON holds text that is not valid UTF-8");
+  }
+}
+
+Result<nlohmann::json> LoadedJson(const std::string& text, int64_t seq) {
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    return Internal("stored event " + std::to_string(seq) + " holds unreadable JSON");
+  }
+  return value;
+}
+
+Status ValidateNewEvent(const NewEvent& event) {
+  if (event.type.empty())
+    return InvalidArgument("event type is empty");
+  return Status::Ok();
+}
+
+constexpr char kEventColumns[] = "seq, task_id, task_seq, tenant, type, at, actor, payload";
+
+Result<std::vector<Event>> CollectEvents(Query& query) {
+  std::vector<Event> events;
+  ASSIGN_OR_RETURN(bool has_row, query.Next());
+  while (has_row) {
+    Event event;
+    event.seq = query.Int(0);
+    event.task_id = query.Text(1);
+    event.task_seq = query.Int(2);
+    event.tenant = query.Text(3);
+    event.type = query.Text(4);
+    event.at = FromMillis(query.Int(5));
+    ASSIGN_OR_RETURN(event.actor, LoadedJson(query.Text(6), event.seq));
+    ASSIGN_OR_RETURN(event.payload, LoadedJson(query.Text(7), event.seq));
+    events.push_back(std::move(event));
+    ASSIGN_OR_RETURN(has_row, query.Next());
+  }
+  return events;
+}
+
+// SQLite binds signed 64-bit integers; a caller's "no limit" of SIZE_MAX becomes INT64_MAX.
+int64_t ClampedLimit(size_t limit) {
+  constexpr auto kMax = static_cast<size_t>(std::numeric_limits<int64_t>::max());
+  return static_cast<int64_t>(std::min(limit, kMax));
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Database> db, const Clock& clock)
+      : db_(std::move(db)), clock_(clock) {}
+
+  Result<CreatedTask> CreateTask(const NewTask& task) override;
+  Result<std::vector<Event>> Append(const std::string& task_id, std::vector<NewEvent> events,
+                                    int64_t expected_last_task_seq, const Lease* lease) override;
+  Result<std::vector<Event>> ReadTask(const std::string& task_id) override;
+  Result<std::vector<Event>> ReadSince(int64_t after_seq, size_t limit) override;
+  Result<std::vector<TaskSummary>> ListTasks(const std::string& tenant, size_t limit) override;
+  Result<std::optional<Lease>> Claim(const std::string& worker,
+                                     std::chrono::milliseconds lease_for) override;
+  Result<Lease> Renew(const Lease& lease, std::chrono::milliseconds lease_for) override;
+  Status Finish(const Lease& lease) override;
+  Result<int64_t> QueueDepth() override;
+
+ private:
+  int64_t NowMillis() const { return ToMillis(clock_.Now()); }
+
+  Result<std::optional<std::string>> FindKeyedTask(const std::string& tenant,
+                                                   const std::string& key);
+  Result<std::optional<std::string>> FindTenant(const std::string& task_id);
+  Result<int64_t> LastTaskSeq(const std::string& task_id);
+  Status CheckLeaseHeld(const Lease& lease, int64_t now);
+  Result<Event> InsertEvent(const std::string& task_id, const std::string& tenant, int64_t task_seq,
+                            const NewEvent& event, int64_t at);
+  Status InsertTaskRows(const NewTask& task, int64_t now);
+
+  std::mutex mu_;
+  std::unique_ptr<Database> db_;  // guarded by mu_
+  const Clock& clock_;
+};
+
+Result<std::optional<std::string>> SqliteStore::FindKeyedTask(const std::string& tenant,
+                                                              const std::string& key) {
+  ASSIGN_OR_RETURN(Query query, db_->Prepare("SELECT task_id FROM idempotency_keys "
+                                             "WHERE tenant = ? AND key = ?"));
+  query.BindText(1, tenant).BindText(2, key);
+  ASSIGN_OR_RETURN(bool found, query.Next());
+  if (!found)
+    return std::optional<std::string>();
+  return std::optional<std::string>(query.Text(0));
+}
+
+Result<std::optional<std::string>> SqliteStore::FindTenant(const std::string& task_id) {
+  ASSIGN_OR_RETURN(Query query, db_->Prepare("SELECT tenant FROM tasks WHERE task_id = ?"));
+  query.BindText(1, task_id);
+  ASSIGN_OR_RETURN(bool found, query.Next());
+  if (!found)
+    return std::optional<std::string>();
+  return std::optional<std::string>(query.Text(0));
+}
+
+Result<int64_t> SqliteStore::LastTaskSeq(const std::string& task_id) {
+  ASSIGN_OR_RETURN(Query query, db_->Prepare("SELECT COALESCE(MAX(task_seq), 0) FROM events "
+                                             "WHERE task_id = ?"));
+  query.BindText(1, task_id);
+  ASSIGN_OR_RETURN(bool found, query.Next());
+  if (!found)
+    return Internal("last task_seq query returned no row");
+  return query.Int(0);
+}
+
+Status SqliteStore::CheckLeaseHeld(const Lease& lease, int64_t now) {
+  ASSIGN_OR_RETURN(Query query, db_->Prepare("SELECT lease_owner, fencing_token, lease_expires_at "
+                                             "FROM queue WHERE task_id = ?"));
+  query.BindText(1, lease.task_id);
+  ASSIGN_OR_RETURN(bool queued, query.Next());
+
+  std::string why;
+  if (!queued) {
+    why = "task is no longer queued";
+  } else if (query.IsNull(0) || query.Text(0) != lease.worker) {
+    why = "another worker holds the task";
+  } else if (query.Int(1) != lease.fencing_token) {
+    why = "fencing token " + std::to_string(lease.fencing_token) + " is stale, current is " +
+          std::to_string(query.Int(1));
+  } else if (query.Int(2) <= now) {
+    why = "lease expired";
+  }
+  if (why.empty())
+    return Status::Ok();
+
+  log::Warn("store", "lease.lost",
+            {{"task", lease.task_id}, {"worker", lease.worker}, {"reason", why}});
+  return Conflict("lease lost: " + why);
+}
+
+Result<Event> SqliteStore::InsertEvent(const std::string& task_id, const std::string& tenant,
+                                       int64_t task_seq, const NewEvent& event, int64_t at) {
+  ASSIGN_OR_RETURN(std::string actor, StoredJson(event.actor));
+  ASSIGN_OR_RETURN(std::string payload, StoredJson(event.payload));
+
+  ASSIGN_OR_RETURN(Query insert,
+                   db_->Prepare("INSERT INTO events (task_id, task_seq, tenant, type, at, "
+                                "actor, payload) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  insert.BindText(1, task_id).BindInt(2, task_seq).BindText(3, tenant).BindText(4, event.type);
+  insert.BindInt(5, at).BindText(6, actor).BindText(7, payload);
+  RETURN_IF_ERROR(insert.Run());
+
+  return Event{db_->LastInsertRowId(), task_id,     task_seq,     tenant, event.type,
+               FromMillis(at),         event.actor, event.payload};
+}
+
+Status SqliteStore::InsertTaskRows(const NewTask& task, int64_t now) {
+  ASSIGN_OR_RETURN(Query insert_task,
+                   db_->Prepare("INSERT INTO tasks (task_id, tenant, created_at) "
+                                "VALUES (?, ?, ?)"));
+  Status inserted =
+      insert_task.BindText(1, task.task_id).BindText(2, task.tenant).BindInt(3, now).Run();
+  if (inserted.code() == StatusCode::kConflict)
+    return Conflict("task id already exists");
+  RETURN_IF_ERROR(inserted);
+
+  if (task.idempotency_key) {
+    ASSIGN_OR_RETURN(Query insert_key,
+                     db_->Prepare("INSERT INTO idempotency_keys (tenant, key, task_id) "
+                                  "VALUES (?, ?, ?)"));
+    insert_key.BindText(1, task.tenant).BindText(2, *task.idempotency_key);
+    RETURN_IF_ERROR(insert_key.BindText(3, task.task_id).Run());
+  }
+
+  ASSIGN_OR_RETURN(Query enqueue,
+                   db_->Prepare("INSERT INTO queue (task_id, available_at) VALUES (?, ?)"));
+  return enqueue.BindText(1, task.task_id).BindInt(2, now).Run();
+}
+
+Result<CreatedTask> SqliteStore::CreateTask(const NewTask& task) {
+  if (task.task_id.empty())
+    return InvalidArgument("task id is empty");
+  if (task.tenant.empty())
+    return InvalidArgument("tenant is empty");
+  if (task.idempotency_key && task.idempotency_key->empty()) {
+    return InvalidArgument("idempotency key is empty");
+  }
+  if (task.created.type != event_type::kTaskCreated) {
+    return InvalidArgument("a task must start with a task.created event, not " + task.created.type);
+  }
+
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
+
+  if (task.idempotency_key) {
+    ASSIGN_OR_RETURN(std::optional<std::string> existing,
+                     FindKeyedTask(task.tenant, *task.idempotency_key));
+    if (existing)
+      return CreatedTask{*existing, false};
+  }
+
+  int64_t now = NowMillis();
+  RETURN_IF_ERROR(InsertTaskRows(task, now));
+  RETURN_IF_ERROR(InsertEvent(task.task_id, task.tenant, 1, task.created, now).status());
+  RETURN_IF_ERROR(transaction.Commit());
+
+  log::Debug("store", "task.stored", {{"task", task.task_id}, {"tenant", task.tenant}});
+  return CreatedTask{task.task_id, true};
+}
+
+Result<std::vector<Event>> SqliteStore::Append(const std::string& task_id,
+                                               std::vector<NewEvent> events,
+                                               int64_t expected_last_task_seq, const Lease* lease) {
+  if (events.empty())
+    return InvalidArgument("no events to append");
+  for (const NewEvent& event : events) {
+    RETURN_IF_ERROR(ValidateNewEvent(event));
+    if (event.type == event_type::kTaskCreated) {
+      return InvalidArgument("task.created may only start a task");
+    }
+  }
+  if (lease != nullptr && lease->task_id != task_id) {
+    return InvalidArgument("lease is for another task");
+  }
+
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
+
+  ASSIGN_OR_RETURN(std::optional<std::string> tenant, FindTenant(task_id));
+  if (!tenant)
+    return NotFound("task not found");
+
+  int64_t now = NowMillis();
+  // The lease is checked first: a worker that lost it must stop, whatever the sequence says.
+  if (lease != nullptr)
+    RETURN_IF_ERROR(CheckLeaseHeld(*lease, now));
+
+  ASSIGN_OR_RETURN(int64_t last_task_seq, LastTaskSeq(task_id));
+  if (last_task_seq != expected_last_task_seq) {
+    return Conflict("task moved on: expected last task_seq " +
+                    std::to_string(expected_last_task_seq) + ", found " +
+                    std::to_string(last_task_seq));
+  }
+
+  std::vector<Event> stored;
+  stored.reserve(events.size());
+  for (const NewEvent& event : events) {
+    ASSIGN_OR_RETURN(Event appended, InsertEvent(task_id, *tenant, ++last_task_seq, event, now));
+    stored.push_back(std::move(appended));
+  }
+  RETURN_IF_ERROR(transaction.Commit());
+  return stored;
+}
+
+Result<std::vector<Event>> SqliteStore::ReadTask(const std::string& task_id) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Query query, db_->Prepare(std::string("SELECT ") + kEventColumns +
+                                             " FROM events WHERE task_id = ? ORDER BY task_seq"));
+  query.BindText(1, task_id);
+  ASSIGN_OR_RETURN(std::vector<Event> events, CollectEvents(query));
+  // Every task is created with its first event in one transaction, so no events means no task.
+  if (events.empty())
+    return NotFound("task not found");
+  return events;
+}
+
+Result<std::vector<Event>> SqliteStore::ReadSince(int64_t after_seq, size_t limit) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Query query, db_->Prepare(std::string("SELECT ") + kEventColumns +
+                                             " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"));
+  query.BindInt(1, after_seq).BindInt(2, ClampedLimit(limit));
+  return CollectEvents(query);
+}
+
+Result<std::vector<TaskSummary>> SqliteStore::ListTasks(const std::string& tenant, size_t limit) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Query query,
+                   db_->Prepare("SELECT task_id, tenant, created_at FROM tasks WHERE tenant = ? "
+                                "ORDER BY created_at DESC, rowid DESC LIMIT ?"));
+  query.BindText(1, tenant).BindInt(2, ClampedLimit(limit));
+
+  std::vector<TaskSummary> tasks;
+  ASSIGN_OR_RETURN(bool has_row, query.Next());
+  while (has_row) {
+    tasks.push_back({query.Text(0), query.Text(1), FromMillis(query.Int(2))});
+    ASSIGN_OR_RETURN(has_row, query.Next());
+  }
+  return tasks;
+}
+
+Result<std::optional<Lease>> SqliteStore::Claim(const std::string& worker,
+                                                std::chrono::milliseconds lease_for) {
+  if (worker.empty())
+    return InvalidArgument("worker name is empty");
+  if (lease_for.count() <= 0)
+    return InvalidArgument("lease duration must be positive");
+
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
+  int64_t now = NowMillis();
+
+  Lease lease;
+  {
+    ASSIGN_OR_RETURN(Query pick,
+                     db_->Prepare("SELECT task_id, fencing_token, attempts FROM queue "
+                                  "WHERE available_at <= ?1 AND (lease_owner IS NULL OR "
+                                  "lease_expires_at <= ?1) ORDER BY available_at, rowid LIMIT 1"));
+    pick.BindInt(1, now);
+    ASSIGN_OR_RETURN(bool found, pick.Next());
+    if (!found)
+      return std::optional<Lease>();
+    lease = Lease{pick.Text(0), worker, pick.Int(1) + 1, FromMillis(now + lease_for.count()),
+                  static_cast<int>(pick.Int(2)) + 1};
+  }
+
+  ASSIGN_OR_RETURN(Query take,
+                   db_->Prepare("UPDATE queue SET lease_owner = ?, lease_expires_at = ?, "
+                                "fencing_token = ?, attempts = ? WHERE task_id = ?"));
+  take.BindText(1, worker).BindInt(2, ToMillis(lease.expires_at)).BindInt(3, lease.fencing_token);
+  RETURN_IF_ERROR(take.BindInt(4, lease.attempts).BindText(5, lease.task_id).Run());
+  RETURN_IF_ERROR(transaction.Commit());
+
+  log::Debug("store", "task.claimed",
+             {{"task", lease.task_id}, {"worker", worker}, {"fencing_token", lease.fencing_token}});
+  return std::optional<Lease>(std::move(lease));
+}
+
+Result<Lease> SqliteStore::Renew(const Lease& lease, std::chrono::milliseconds lease_for) {
+  if (lease_for.count() <= 0)
+    return InvalidArgument("lease duration must be positive");
+
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
+  int64_t now = NowMillis();
+  RETURN_IF_ERROR(CheckLeaseHeld(lease, now));
+
+  Lease renewed = lease;
+  renewed.expires_at = FromMillis(now + lease_for.count());
+  ASSIGN_OR_RETURN(Query extend,
+                   db_->Prepare("UPDATE queue SET lease_expires_at = ? WHERE task_id = ?"));
+  RETURN_IF_ERROR(extend.BindInt(1, ToMillis(renewed.expires_at)).BindText(2, lease.task_id).Run());
+  RETURN_IF_ERROR(transaction.Commit());
+  return renewed;
+}
+
+Status SqliteStore::Finish(const Lease& lease) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
+  RETURN_IF_ERROR(CheckLeaseHeld(lease, NowMillis()));
+
+  ASSIGN_OR_RETURN(Query dequeue, db_->Prepare("DELETE FROM queue WHERE task_id = ?"));
+  RETURN_IF_ERROR(dequeue.BindText(1, lease.task_id).Run());
+  return transaction.Commit();
+}
+
+Result<int64_t> SqliteStore::QueueDepth() {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Query query, db_->Prepare("SELECT COUNT(*) FROM queue"));
+  ASSIGN_OR_RETURN(bool has_row, query.Next());
+  if (!has_row)
+    return Internal("queue depth query returned no row");
+  return query.Int(0);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path));
+  RETURN_IF_ERROR(sqlite::PrepareDatabase(*db));
+
+  log::Info("store", "store.opened",
+            {{"engine", "sqlite"}, {"schema_version", sqlite::kSchemaVersion}});
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), clock));
+}
+
+}  // namespace medulla::store
