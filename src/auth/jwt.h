@@ -29,8 +29,9 @@ struct TokenRequest {
 class DevIssuer {
  public:
   // Loads the key at `private_key_path`, or creates a 2048-bit RSA key there (mode 0600).
-  static Result<DevIssuer> LoadOrCreate(const std::string& private_key_path,
-                                        std::string issuer, std::string audience,
+  // `clock` must outlive the issuer. Issue() is thread-safe.
+  static Result<DevIssuer> LoadOrCreate(const std::string& private_key_path, std::string issuer,
+                                        std::string audience,
                                         const Clock& clock = SystemClock::Instance());
 
   // Returns a compact JWS with claims iss, aud, sub, tenant, roles, scope (space separated),
@@ -49,8 +50,7 @@ class DevIssuer {
 
  private:
   struct Key;
-  DevIssuer(std::unique_ptr<Key> key, std::string issuer, std::string audience,
-            const Clock& clock);
+  DevIssuer(std::unique_ptr<Key> key, std::string issuer, std::string audience, const Clock& clock);
 
   std::unique_ptr<Key> key_;
   std::string issuer_;
@@ -67,7 +67,7 @@ struct VerifierOptions {
 // Verifies compact JWS bearer tokens against a JWKS. Refuses, each with its own message:
 // malformed tokens, alg other than RS256 (including "none" and HMAC), unknown kid, bad
 // signatures, expired or not-yet-valid tokens beyond the allowed skew, wrong iss or aud,
-// and tokens missing sub or tenant. Thread-safe after construction.
+// and tokens missing sub or tenant. Thread-safe after construction; `clock` must outlive it.
 class TokenVerifier {
  public:
   static Result<TokenVerifier> FromJwks(const nlohmann::json& jwks, VerifierOptions options,
@@ -83,6 +83,7 @@ class TokenVerifier {
  private:
   struct Keys;
   TokenVerifier(std::unique_ptr<Keys> keys, VerifierOptions options, const Clock& clock);
+  Result<Principal> PrincipalFromClaims(const nlohmann::json& claims) const;
 
   std::unique_ptr<Keys> keys_;
   VerifierOptions options_;
