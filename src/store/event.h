@@ -35,6 +35,8 @@ inline constexpr char kIntentEmitted[] = "intent.emitted";
 inline constexpr char kWritebackConfirmed[] = "writeback.confirmed";
 // {intent_id, reason, retryable}
 inline constexpr char kWritebackFailed[] = "writeback.failed";
+// {intent_id, reason}: the step needs a person, so its write waits for review
+inline constexpr char kWritebackHeld[] = "writeback.held";
 // {agent, outcome: done|escalated|failed, reason?, output}
 inline constexpr char kAgentCompleted[] = "agent.completed";
 // {from, to}

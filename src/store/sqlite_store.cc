@@ -158,7 +158,7 @@ Status SqliteStore::CheckLeaseHeld(const Lease& lease, int64_t now) {
   } else if (query.IsNull(0) || query.Text(0) != lease.worker) {
     why = "another worker holds the task";
   } else if (query.Int(1) != lease.fencing_token) {
-    why = "fencing token " + std::to_string(lease.fencing_token) + " is stale, current is " +
+    why = "fencing token " + std::to_string(lease.fencing_token) + " is not the current " +
           std::to_string(query.Int(1));
   } else if (query.Int(2) <= now) {
     why = "lease expired";

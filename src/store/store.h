@@ -52,11 +52,15 @@ class Store {
 
   // Appends the task's first event and queues the task, atomically. When the tenant already
   // used `idempotency_key`, writes nothing and returns the existing task with created=false.
+  // kInvalidArgument when `created` is not task.created or an id, tenant or key is empty;
+  // kConflict when `task_id` is already taken.
   virtual Result<CreatedTask> CreateTask(const NewTask& task) = 0;
 
   // Appends `events` to the task atomically, after checking that its last task_seq is
   // `expected_last_task_seq` (kConflict otherwise) and, when `lease` is given, that the lease
-  // still holds (kConflict otherwise). Returns the events as stored.
+  // still holds (kConflict otherwise). Returns the events as stored, all stamped with the
+  // clock's time of the append. kNotFound for an unknown task; kInvalidArgument when `events`
+  // is empty, holds a task.created or an event without a type, or `lease` names another task.
   virtual Result<std::vector<Event>> Append(const std::string& task_id,
                                             std::vector<NewEvent> events,
                                             int64_t expected_last_task_seq, const Lease* lease) = 0;
@@ -70,7 +74,8 @@ class Store {
   // Returns the tenant's tasks, newest first.
   virtual Result<std::vector<TaskSummary>> ListTasks(const std::string& tenant, size_t limit) = 0;
 
-  // Claims the oldest queued task whose lease is free or expired, or returns nullopt.
+  // Claims the oldest queued task whose lease is free or expired, or returns nullopt. The
+  // claim raises the task's fencing token and attempt count by one.
   virtual Result<std::optional<Lease>> Claim(const std::string& worker,
                                              std::chrono::milliseconds lease_for) = 0;
 

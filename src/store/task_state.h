@@ -55,7 +55,10 @@ struct TaskState {
 // Folds `events`, which must all belong to one task and be in task_seq order.
 TaskState Fold(const std::vector<Event>& events);
 
-// Applies one more event to `state`. Unknown event types leave the state unchanged.
+// Applies one more event to `state`. Every event moves updated_at and last_task_seq, so that
+// last_task_seq is always the right expectation for the next append; beyond that, event types
+// that do not shape the state (tool calls, model responses) and unknown types change nothing.
+// Never fails: missing or mistyped payload fields read as empty.
 void Apply(TaskState& state, const Event& event);
 
 }  // namespace medulla::store
