@@ -1,0 +1,80 @@
+#include "cli/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+
+namespace medulla::cli {
+namespace {
+
+template <typename T>
+void Read(const YAML::Node& node, const char* key, T& into) {
+  if (node && node[key]) into = node[key].as<T>();
+}
+
+void ApplyEnvironment(Config& config) {
+  auto apply = [](const char* name, std::string& into) {
+    const char* value = std::getenv(name);
+    if (value != nullptr && *value != '\0') into = value;
+  };
+  apply("MEDULLA_STORE", config.store);
+  apply("MEDULLA_EHR_URL", config.ehr_base_url);
+  apply("MEDULLA_MODEL_PROVIDER", config.model_provider);
+  apply("MEDULLA_MODEL_URL", config.model_base_url);
+  apply("MEDULLA_MODEL", config.model_name);
+  apply("MEDULLA_MODEL_API_KEY", config.model_api_key);
+  apply("MEDULLA_DEV_ISSUER_KEY", config.dev_issuer_key);
+}
+
+Status ReadFile(const std::string& path, Config& config) {
+  try {
+    YAML::Node root = YAML::LoadFile(path);
+    Read(root["listen"], "address", config.listen_address);
+    Read(root["listen"], "port", config.listen_port);
+    Read(root, "store", config.store);
+    Read(root, "workers", config.workers);
+    Read(root["ehr"], "base_url", config.ehr_base_url);
+    Read(root["model"], "provider", config.model_provider);
+    Read(root["model"], "base_url", config.model_base_url);
+    Read(root["model"], "name", config.model_name);
+    Read(root["auth"], "issuer", config.issuer);
+    Read(root["auth"], "audience", config.audience);
+    Read(root["auth"], "dev_issuer_key", config.dev_issuer_key);
+    Read(root["log"], "file", config.log_file);
+  } catch (const YAML::BadFile&) {
+    return InvalidArgument("cannot read configuration file " + path);
+  } catch (const YAML::Exception& error) {
+    return InvalidArgument("configuration file " + path + " is invalid at line " +
+                           std::to_string(error.mark.line + 1) + ": " + error.msg);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& path) {
+  Config config;
+  if (!path.empty()) RETURN_IF_ERROR(ReadFile(path, config));
+  ApplyEnvironment(config);
+
+  if (config.model_provider != "offline" && config.model_provider != "openai") {
+    return InvalidArgument("model provider must be 'offline' or 'openai'");
+  }
+  if (config.model_provider == "openai" && config.model_base_url.empty()) {
+    return InvalidArgument("the openai model provider needs a base URL (MEDULLA_MODEL_URL)");
+  }
+  if (config.workers < 1 || config.workers > 64) {
+    return InvalidArgument("workers must be between 1 and 64");
+  }
+  return config;
+}
+
+Result<std::string> SqlitePathOf(const std::string& store) {
+  const std::string prefix = "sqlite:";
+  if (store.rfind(prefix, 0) != 0 || store.size() == prefix.size()) {
+    return InvalidArgument("store must look like sqlite:PATH");
+  }
+  return store.substr(prefix.size());
+}
+
+}  // namespace medulla::cli

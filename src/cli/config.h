@@ -1,0 +1,40 @@
+// Medulla's configuration: a YAML file, then environment variables over it, then flags over
+// those. Every setting has a default that runs on one machine with the sandbox EHR.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "common/status.h"
+
+namespace medulla::cli {
+
+struct Config {
+  std::string listen_address = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::string store = "sqlite:var/medulla.db";
+  std::string ehr_base_url = "http://127.0.0.1:8090/fhir/R4";
+  int workers = 2;
+
+  std::string model_provider = "offline";  // offline | openai
+  std::string model_base_url;              // for openai
+  std::string model_name;
+  std::string model_api_key;
+
+  std::string issuer = "medulla-dev";
+  std::string audience = "medulla";
+  std::string dev_issuer_key = "var/keys/dev-issuer.pem";
+
+  std::string log_file;  // empty: standard error
+};
+
+// Reads `path` when it is not empty (a missing or malformed file is an error naming the
+// file and the problem), then applies MEDULLA_* environment variables:
+// MEDULLA_STORE, MEDULLA_EHR_URL, MEDULLA_MODEL_PROVIDER, MEDULLA_MODEL_URL, MEDULLA_MODEL,
+// MEDULLA_MODEL_API_KEY, MEDULLA_DEV_ISSUER_KEY.
+Result<Config> LoadConfig(const std::string& path);
+
+// The SQLite path of a "sqlite:PATH" store setting.
+Result<std::string> SqlitePathOf(const std::string& store);
+
+}  // namespace medulla::cli

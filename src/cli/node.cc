@@ -1,0 +1,121 @@
+#include "cli/node.h"
+
+#include "agents/agent.h"
+#include "api/gateway.h"
+#include "auth/jwt.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "fhir/clinical_data.h"
+#include "fhir/fhir_client.h"
+#include "fhir/integration_service.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "model/model.h"
+#include "orchestrator/worker_pool.h"
+#include "store/store.h"
+#include "tools/builtin_tools.h"
+#include "tools/tool_registry.h"
+
+namespace medulla::cli {
+
+// Members are declared in the order they are built; they are destroyed in reverse, so the
+// gateway and workers stop before what they use goes away.
+struct Node::Parts {
+  std::unique_ptr<store::Store> store;
+  std::optional<auth::DevIssuer> issuer;
+  std::optional<auth::TokenVerifier> verifier;
+  std::unique_ptr<http::Client> http_client;
+  std::unique_ptr<model::Provider> model;
+  std::unique_ptr<fhir::FhirClient> ehr;
+  std::unique_ptr<fhir::ClinicalData> clinical_data;
+  std::unique_ptr<fhir::IntegrationService> integration;
+  agents::AgentCatalog agents;
+  std::optional<tools::ToolRegistry> tools;
+  std::unique_ptr<orchestrator::WorkerPool> workers;
+  std::unique_ptr<http::Server> server;
+};
+
+namespace {
+
+Result<std::unique_ptr<model::Provider>> MakeModel(const Config& config, http::Client& client) {
+  if (config.model_provider == "offline") return model::MakeOfflineProvider();
+  model::OpenAiOptions options;
+  options.base_url = config.model_base_url;
+  options.model = config.model_name;
+  options.api_key = config.model_api_key;
+  return model::MakeOpenAiProvider(options, client);
+}
+
+void ObserveRequest(const http::Request& request, const http::Response& response,
+                    double seconds) {
+  std::string route = api::RouteLabel(request.path);
+  metrics::Increment("medulla_http_requests_total", "HTTP requests by route and status.",
+                     {{"method", request.method}, {"route", route},
+                      {"status", std::to_string(response.status)}});
+  metrics::ObserveSeconds("medulla_http_request_duration_seconds", "HTTP request latency.",
+                          {{"route", route}}, seconds);
+}
+
+}  // namespace
+
+Node::Node(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Node::~Node() { Stop(); }
+
+void Node::Stop() {
+  if (parts_->server) parts_->server->Stop();
+  if (parts_->workers) parts_->workers->Stop();
+}
+
+uint16_t Node::port() const { return parts_->server->port(); }
+
+Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
+  auto parts = std::make_unique<Parts>();
+  if (!config.log_file.empty()) log::SetFile(config.log_file);
+
+  ASSIGN_OR_RETURN(std::string store_path, SqlitePathOf(config.store));
+  ASSIGN_OR_RETURN(parts->store, store::OpenSqliteStore(store_path, SystemClock::Instance()));
+  ASSIGN_OR_RETURN(auth::DevIssuer issuer, auth::DevIssuer::LoadOrCreate(
+                                               config.dev_issuer_key, config.issuer,
+                                               config.audience));
+  parts->issuer.emplace(std::move(issuer));
+  ASSIGN_OR_RETURN(auth::TokenVerifier verifier,
+                   auth::TokenVerifier::FromJwks(parts->issuer->Jwks(),
+                                                 {config.issuer, config.audience}));
+  parts->verifier.emplace(std::move(verifier));
+
+  parts->http_client = http::MakeClient();
+  ASSIGN_OR_RETURN(parts->model, MakeModel(config, *parts->http_client));
+  parts->ehr = std::make_unique<fhir::FhirClient>(config.ehr_base_url, *parts->http_client);
+  parts->clinical_data = std::make_unique<fhir::ClinicalData>(*parts->ehr);
+  parts->integration =
+      std::make_unique<fhir::IntegrationService>(*parts->ehr, fhir::RetryPolicy{});
+  ASSIGN_OR_RETURN(tools::ToolRegistry registry,
+                   tools::ToolRegistry::Create(tools::BuiltinTools()));
+  parts->tools.emplace(std::move(registry));
+
+  orchestrator::Services services{parts->store.get(),  &parts->agents,
+                                  &*parts->tools,      parts->model.get(),
+                                  parts->clinical_data.get(), parts->integration.get(),
+                                  &SystemClock::Instance()};
+  orchestrator::WorkerOptions worker_options;
+  worker_options.threads = config.workers;
+  parts->workers = std::make_unique<orchestrator::WorkerPool>(services, worker_options);
+
+  api::GatewayDependencies gateway{parts->store.get(), &*parts->verifier, &parts->agents,
+                                   parts->issuer->Jwks()};
+  http::ServerOptions server_options;
+  server_options.address = config.listen_address;
+  server_options.port = config.listen_port;
+  parts->server = std::make_unique<http::Server>(api::MakeGatewayRouter(gateway), server_options,
+                                                 ObserveRequest);
+  RETURN_IF_ERROR(parts->server->Start());
+  parts->workers->Start();
+
+  log::Info("node", "node.started",
+            {{"port", parts->server->port()}, {"workers", config.workers},
+             {"model", config.model_provider}});
+  return std::unique_ptr<Node>(new Node(std::move(parts)));
+}
+
+}  // namespace medulla::cli

@@ -1,0 +1,25 @@
+// Maps write intents to FHIR R4 resources. Each mapping is pure: the same intent always gives
+// the same resource, so what was written can be rebuilt from the event log.
+//
+// What each kind reads from WriteIntent::content:
+//   draft_note:            subjective, objective, assessment, plan (strings), date (instant)
+//   follow_up_appointment: start (instant), minutes (int), reason (string)
+//   claim:                 created (date), provider (reference), payer (display text),
+//                          period {start, end}, diagnoses [{system, code, display}],
+//                          services [{system, code, display}]
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "common/status.h"
+#include "fhir/intent.h"
+
+namespace medulla::fhir {
+
+// Returns the resource for `intent`, or kInvalidArgument naming the first missing field.
+Result<nlohmann::json> ToResource(const WriteIntent& intent);
+
+// The plain-text body of a draft note, with its four headed sections.
+std::string NoteText(const nlohmann::json& sections);
+
+}  // namespace medulla::fhir

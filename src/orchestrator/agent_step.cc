@@ -1,0 +1,179 @@
+#include "orchestrator/agent_step.h"
+
+#include <algorithm>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "store/event.h"
+
+namespace medulla::orchestrator {
+namespace {
+
+using nlohmann::json;
+namespace event_type = store::event_type;
+
+bool IsOffered(const std::vector<model::ToolOffer>& offers, const std::string& name) {
+  return std::any_of(offers.begin(), offers.end(),
+                     [&](const model::ToolOffer& offer) { return offer.name == name; });
+}
+
+class StepLoop {
+ public:
+  StepLoop(const Services& services, const agents::Agent& agent, const agents::TaskContext& task,
+           const auth::Principal& principal, EventWriter& events)
+      : services_(services), agent_(agent), task_(task), principal_(principal), events_(events) {}
+
+  Result<StepResult> Run() {
+    Result<json> context = agent_.BuildContext(task_);
+    if (!context.ok()) {
+      return StepResult{{agents::Outcome::kEscalated, context.status().message(), {}}, {}};
+    }
+
+    model::ChatRequest request;
+    request.purpose = agent_.purpose();
+    request.tools = services_.tools->OffersFor(agent_.tools(), principal_);
+    request.messages = {{"system", agent_.instructions(), {}, ""},
+                        {"user", context->dump(), {}, ""}};
+
+    for (int turn = 1; turn <= kMaxModelTurns; ++turn) {
+      Result<model::ChatResponse> response = services_.model->Complete(request);
+      if (!response.ok()) return ModelFailure(response.status());
+      RETURN_IF_ERROR(RecordResponse(*response));
+      if (response->tool_calls.empty()) return Conclude();
+
+      request.messages.push_back({"assistant", response->content, response->tool_calls, ""});
+      for (const model::ToolCall& call : response->tool_calls) {
+        ASSIGN_OR_RETURN(json result, CallTool(call, request.tools));
+        request.messages.push_back({"tool", result.dump(), {}, call.id});
+      }
+    }
+    return StepResult{{agents::Outcome::kEscalated, "the step needed too many model turns", {}},
+                      std::move(record_)};
+  }
+
+ private:
+  Result<StepResult> ModelFailure(const Status& status) {
+    log::Warn("orchestrator", "model.failed",
+              {{"task", task_.task_id}, {"agent", agent_.name()},
+               {"code", StatusCodeName(status.code())}});
+    return StepResult{{agents::Outcome::kFailed, "the model could not be reached", {}},
+                      std::move(record_)};
+  }
+
+  Status RecordResponse(const model::ChatResponse& response) {
+    metrics::Increment("medulla_model_calls_total", "Model completions by provider and agent.",
+                       {{"provider", response.provider}, {"agent", agent_.name()}});
+    record_.responses.push_back(response);
+
+    json payload = response.ToJson();
+    payload["agent"] = agent_.name();
+    payload["purpose"] = agent_.purpose();
+    return events_.Append(event_type::kModelResponded, std::move(payload), agent_.name());
+  }
+
+  Result<StepResult> Conclude() {
+    agents::Conclusion conclusion = agent_.Conclude(task_, record_);
+    return StepResult{std::move(conclusion), std::move(record_)};
+  }
+
+  // Runs one tool call and returns what the model is told of it.
+  Result<json> CallTool(const model::ToolCall& call, const std::vector<model::ToolOffer>& offers) {
+    json called = {{"agent", agent_.name()}, {"call_id", call.id}, {"tool", call.name},
+                   {"arguments", call.arguments}};
+    RETURN_IF_ERROR(events_.Append(event_type::kToolCalled, called, agent_.name()));
+
+    if (!IsOffered(offers, call.name)) return Refuse(call);
+
+    Status valid = services_.tools->ValidateArguments(call.name, call.arguments);
+    if (!valid.ok()) return Fail(call, valid);
+
+    const tools::ToolDefinition* tool = services_.tools->Find(call.name);
+    tools::ToolContext context = MakeToolContext();
+    Result<json> result = tool->run(context, call.arguments);
+    RETURN_IF_ERROR(RecordViewsAndIntents(context, *tool));
+    if (!result.ok()) return Fail(call, result.status());
+
+    record_.tool_results.push_back({call.name, true, *result, "", StatusCode::kOk});
+    RETURN_IF_ERROR(events_.Append(
+        event_type::kToolCompleted,
+        {{"agent", agent_.name()}, {"call_id", call.id}, {"tool", call.name}, {"result", *result}},
+        agent_.name()));
+    return *result;
+  }
+
+  Result<json> Refuse(const model::ToolCall& call) {
+    record_.refused_tool = true;
+    log::Warn("orchestrator", "tool.refused",
+              {{"task", task_.task_id}, {"agent", agent_.name()}, {"tool", call.name}});
+    RETURN_IF_ERROR(events_.Append(event_type::kToolRefused,
+                                   {{"agent", agent_.name()}, {"call_id", call.id},
+                                    {"tool", call.name}, {"reason", "tool not offered"}},
+                                   agent_.name()));
+    return json{{"error", "tool not offered to this agent"}};
+  }
+
+  Result<json> Fail(const model::ToolCall& call, const Status& status) {
+    record_.tool_results.push_back({call.name, false, {}, status.message(), status.code()});
+    RETURN_IF_ERROR(events_.Append(event_type::kToolFailed,
+                                   {{"agent", agent_.name()}, {"call_id", call.id},
+                                    {"tool", call.name}, {"code", StatusCodeName(status.code())},
+                                    {"reason", status.message()}},
+                                   agent_.name()));
+    return json{{"error", status.message()}};
+  }
+
+  tools::ToolContext MakeToolContext() const {
+    tools::ToolContext context;
+    context.task_id = task_.task_id;
+    context.tenant = task_.tenant;
+    context.principal = &principal_;
+    context.agent = agent_.name();
+    context.patient = task_.patient;
+    context.encounter = task_.encounter;
+    context.data = services_.clinical_data;
+    context.clock = services_.clock;
+    return context;
+  }
+
+  Status RecordViewsAndIntents(const tools::ToolContext& context,
+                               const tools::ToolDefinition& tool) {
+    for (const fhir::DataView& view : context.views) {
+      RETURN_IF_ERROR(events_.Append(
+          event_type::kDataViewed,
+          {{"agent", agent_.name()}, {"resource", view.reference}, {"elements", view.elements}},
+          agent_.name()));
+    }
+    for (const fhir::WriteIntent& intent : context.intents) {
+      RETURN_IF_ERROR(events_.Append(event_type::kIntentEmitted,
+                                     {{"intent_id", intent.intent_id},
+                                      {"agent", agent_.name()},
+                                      {"kind", fhir::IntentKindName(intent.kind)},
+                                      {"resource_type", fhir::ResourceTypeFor(intent.kind)},
+                                      {"risk", tools::RiskClassName(tool.risk)},
+                                      {"identifier",
+                                       {{"system", intent.identifier().system},
+                                        {"value", intent.identifier().value}}},
+                                      {"intent", intent.ToJson()}},
+                                     agent_.name()));
+      record_.intents.push_back(intent);
+    }
+    return Status::Ok();
+  }
+
+  const Services& services_;
+  const agents::Agent& agent_;
+  const agents::TaskContext& task_;
+  const auth::Principal& principal_;
+  EventWriter& events_;
+  agents::StepRecord record_;
+};
+
+}  // namespace
+
+Result<StepResult> RunAgentStep(const Services& services, const agents::Agent& agent,
+                                const agents::TaskContext& task,
+                                const auth::Principal& principal, EventWriter& events) {
+  return StepLoop(services, agent, task, principal, events).Run();
+}
+
+}  // namespace medulla::orchestrator

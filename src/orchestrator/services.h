@@ -1,0 +1,24 @@
+// What the orchestrator works with. Every member must outlive the orchestrator's use of it.
+#pragma once
+
+#include "agents/agent.h"
+#include "common/time.h"
+#include "fhir/clinical_data.h"
+#include "fhir/integration_service.h"
+#include "model/model.h"
+#include "store/store.h"
+#include "tools/tool_registry.h"
+
+namespace medulla::orchestrator {
+
+struct Services {
+  store::Store* store = nullptr;
+  const agents::AgentCatalog* agents = nullptr;
+  const tools::ToolRegistry* tools = nullptr;
+  model::Provider* model = nullptr;
+  fhir::ClinicalData* clinical_data = nullptr;
+  fhir::IntegrationService* integration = nullptr;
+  const Clock* clock = nullptr;
+};
+
+}  // namespace medulla::orchestrator

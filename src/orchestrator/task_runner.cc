@@ -1,0 +1,283 @@
+#include "orchestrator/task_runner.h"
+
+#include <set>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "orchestrator/agent_step.h"
+#include "orchestrator/event_writer.h"
+#include "store/task_state.h"
+
+namespace medulla::orchestrator {
+namespace {
+
+using nlohmann::json;
+namespace event_type = store::event_type;
+
+constexpr std::chrono::seconds kLeaseRenewal{60};
+
+std::vector<std::string> Strings(const json& array) {
+  std::vector<std::string> out;
+  if (!array.is_array()) return out;
+  for (const json& item : array) {
+    if (item.is_string()) out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Result<agents::Outcome> ParseOutcome(const std::string& name) {
+  if (name == "done") return agents::Outcome::kDone;
+  if (name == "escalated") return agents::Outcome::kEscalated;
+  if (name == "failed") return agents::Outcome::kFailed;
+  return Internal("unknown step outcome recorded");
+}
+
+// What the task's events say has happened so far.
+struct Progress {
+  std::vector<std::string> route;
+  std::map<std::string, agents::Outcome> concluded;
+  std::set<std::string> skipped;
+  std::map<std::string, json> handoff;
+};
+
+Progress ReadProgress(const std::vector<store::Event>& events) {
+  Progress progress;
+  for (const store::Event& event : events) {
+    if (event.type == event_type::kTaskRouted) progress.route = Strings(event.payload["route"]);
+    if (event.type == event_type::kHandoff && event.payload.contains("skipped")) {
+      progress.skipped.insert(event.payload["skipped"].get<std::string>());
+    }
+    if (event.type == event_type::kAgentCompleted) {
+      std::string agent = event.payload.value("agent", "");
+      Result<agents::Outcome> outcome = ParseOutcome(event.payload.value("outcome", ""));
+      if (outcome.ok()) progress.concluded[agent] = *outcome;
+      progress.handoff[agent] = event.payload.value("output", json::object());
+    }
+  }
+  return progress;
+}
+
+agents::TaskContext ContextFrom(const store::Event& created, const Progress& progress) {
+  agents::TaskContext task;
+  task.task_id = created.task_id;
+  task.tenant = created.tenant;
+  task.patient = created.payload.value("patient", "");
+  task.input = created.payload.value("input", json());
+  if (task.input.is_object()) task.encounter = task.input.value("encounter", "");
+  task.handoff = progress.handoff;
+  return task;
+}
+
+class TaskRun {
+ public:
+  TaskRun(const Services& services, const Router& router, const store::Lease& lease,
+          const std::vector<store::Event>& events)
+      : services_(services),
+        router_(router),
+        principal_(PrincipalFromTaskCreated(events.front())),
+        progress_(ReadProgress(events)),
+        task_(ContextFrom(events.front(), progress_)),
+        requested_agent_(events.front().payload.contains("agent")
+                             ? std::optional<std::string>(events.front().payload["agent"])
+                             : std::nullopt),
+        writer_(*services.store, lease, events.back().task_seq, principal_.ToActorJson()) {}
+
+  Result<store::TaskStatus> Run() {
+    if (progress_.route.empty()) {
+      ASSIGN_OR_RETURN(bool routed, Route());
+      if (!routed) return store::TaskStatus::kEscalated;
+    }
+
+    for (size_t i = 0; i < progress_.route.size(); ++i) {
+      const std::string& agent = progress_.route[i];
+      if (progress_.skipped.count(agent) > 0) continue;
+      if (progress_.concluded.count(agent) == 0) RETURN_IF_ERROR(RunStep(agent));
+
+      agents::Outcome outcome = progress_.concluded[agent];
+      if (router_.EndsTask(agent, outcome)) break;
+      if (i + 1 < progress_.route.size() && !Reached(progress_.route[i + 1])) {
+        RETURN_IF_ERROR(HandOff(agent, progress_.route[i + 1]));
+      }
+    }
+    return Complete();
+  }
+
+ private:
+  // Returns false when no agent can take the task, which then ends escalated.
+  Result<bool> Route() {
+    Result<RouteDecision> decision = router_.Plan(task_, requested_agent_, principal_);
+    if (!decision.ok()) return decision.status();
+
+    if (decision->model_response) {
+      json payload = decision->model_response->ToJson();
+      payload["agent"] = "router";
+      payload["purpose"] = "router.classify";
+      RETURN_IF_ERROR(writer_.Append(event_type::kModelResponded, std::move(payload), "router"));
+    }
+    RETURN_IF_ERROR(writer_.Append(event_type::kTaskRouted,
+                                   {{"route", decision->agents},
+                                    {"reason", decision->reason},
+                                    {"confidence", decision->confidence}}));
+    progress_.route = decision->agents;
+    if (!progress_.route.empty()) return true;
+
+    RETURN_IF_ERROR(Finish(store::TaskStatus::kEscalated, decision->reason));
+    return false;
+  }
+
+  Status RunStep(const std::string& agent_name) {
+    RETURN_IF_ERROR(writer_.Renew(kLeaseRenewal));
+    const agents::Agent* agent = services_.agents->Find(agent_name);
+    if (agent == nullptr) return Internal("the route names an unknown agent");
+
+    RETURN_IF_ERROR(writer_.Append(event_type::kAgentStarted, {{"agent", agent_name}}, agent_name));
+    ASSIGN_OR_RETURN(StepResult step,
+                     RunAgentStep(services_, *agent, task_, principal_, writer_));
+    RETURN_IF_ERROR(WriteBack(agent_name, step));
+
+    const agents::Conclusion& conclusion = step.conclusion;
+    json completed = {{"agent", agent_name},
+                      {"outcome", agents::OutcomeName(conclusion.outcome)},
+                      {"output", conclusion.output}};
+    if (!conclusion.reason.empty()) completed["reason"] = conclusion.reason;
+    RETURN_IF_ERROR(writer_.Append(event_type::kAgentCompleted, completed, agent_name));
+
+    metrics::Increment("medulla_agent_steps_total", "Agent steps by agent and outcome.",
+                       {{"agent", agent_name}, {"outcome", agents::OutcomeName(conclusion.outcome)}});
+    log::Info("orchestrator", "agent.completed",
+              {{"task", task_.task_id}, {"agent", agent_name},
+               {"outcome", agents::OutcomeName(conclusion.outcome)}});
+    progress_.concluded[agent_name] = conclusion.outcome;
+    task_.handoff[agent_name] = conclusion.output;
+    return Status::Ok();
+  }
+
+  // Sends a concluded step's intents to the EHR, or holds them when the step needs a person.
+  // A write that fails turns the step into a failure, so nothing is lost without a trace.
+  Status WriteBack(const std::string& agent_name, StepResult& step) {
+    for (const fhir::WriteIntent& intent : step.record.intents) {
+      if (step.conclusion.outcome != agents::Outcome::kDone) {
+        RETURN_IF_ERROR(writer_.Append(event_type::kWritebackHeld,
+                                       {{"intent_id", intent.intent_id},
+                                        {"reason", "held for review: " + step.conclusion.reason}},
+                                       agent_name));
+        continue;
+      }
+
+      Result<fhir::WriteOutcome> written = services_.integration->Write(intent);
+      std::string resource_type = fhir::ResourceTypeFor(intent.kind);
+      if (written.ok()) {
+        metrics::Increment("medulla_writebacks_total", "Write-backs by resource type and result.",
+                           {{"resource_type", resource_type},
+                            {"result", written->created ? "created" : "existing"}});
+        RETURN_IF_ERROR(writer_.Append(event_type::kWritebackConfirmed,
+                                       {{"intent_id", intent.intent_id},
+                                        {"reference", written->reference},
+                                        {"outcome", written->created ? "created" : "existing"},
+                                        {"attempts", written->attempts}},
+                                       agent_name));
+        continue;
+      }
+
+      metrics::Increment("medulla_writebacks_total", "Write-backs by resource type and result.",
+                         {{"resource_type", resource_type}, {"result", "failed"}});
+      RETURN_IF_ERROR(writer_.Append(event_type::kWritebackFailed,
+                                     {{"intent_id", intent.intent_id},
+                                      {"reason", written.status().message()},
+                                      {"retryable", fhir::IsRetryable(written.status())}},
+                                     agent_name));
+      step.conclusion.outcome = agents::Outcome::kFailed;
+      step.conclusion.reason = std::string("write-back of the ") +
+                               fhir::IntentKindName(intent.kind) + " failed";
+    }
+    return Status::Ok();
+  }
+
+  bool Reached(const std::string& agent) const {
+    return progress_.concluded.count(agent) > 0 || progress_.skipped.count(agent) > 0;
+  }
+
+  Status HandOff(const std::string& from, const std::string& to) {
+    std::optional<std::string> skip = router_.SkipNext(from, progress_.concluded[from], to);
+    if (!skip) return writer_.Append(event_type::kHandoff, {{"from", from}, {"to", to}});
+
+    progress_.skipped.insert(to);
+    return writer_.Append(event_type::kHandoff,
+                          {{"from", from}, {"to", to}, {"skipped", to}, {"reason", *skip}});
+  }
+
+  Result<store::TaskStatus> Complete() {
+    store::TaskStatus status = store::TaskStatus::kDone;
+    std::string reason;
+    for (const auto& [agent, outcome] : progress_.concluded) {
+      if (outcome == agents::Outcome::kFailed) {
+        status = store::TaskStatus::kFailed;
+        reason = agent + " failed";
+      }
+      if (outcome == agents::Outcome::kEscalated && status == store::TaskStatus::kDone) {
+        status = store::TaskStatus::kEscalated;
+        reason = agent + " needs review";
+      }
+    }
+    RETURN_IF_ERROR(Finish(status, reason));
+    return status;
+  }
+
+  Status Finish(store::TaskStatus status, const std::string& reason) {
+    json payload = {{"status", store::TaskStatusName(status)}};
+    if (!reason.empty()) payload["reason"] = reason;
+    RETURN_IF_ERROR(writer_.Append(event_type::kTaskCompleted, payload));
+
+    metrics::Increment("medulla_tasks_finished_total", "Tasks finished by final status.",
+                       {{"status", store::TaskStatusName(status)}});
+    log::Info("orchestrator", "task.completed",
+              {{"task", task_.task_id}, {"status", store::TaskStatusName(status)}});
+    return Status::Ok();
+  }
+
+  const Services& services_;
+  const Router& router_;
+  auth::Principal principal_;
+  Progress progress_;
+  agents::TaskContext task_;
+  std::optional<std::string> requested_agent_;
+  EventWriter writer_;
+};
+
+}  // namespace
+
+auth::Principal PrincipalFromTaskCreated(const store::Event& created) {
+  const json& recorded = created.payload.value("principal", json::object());
+  auth::Principal principal;
+  principal.subject = recorded.value("sub", created.actor.value("sub", ""));
+  principal.tenant = created.tenant;
+  principal.roles = Strings(recorded.value("roles", json::array()));
+  principal.scopes = Strings(recorded.value("scopes", json::array()));
+  principal.session_id = recorded.value("sid", "");
+  return principal;
+}
+
+Result<store::TaskStatus> RunTask(const Services& services, const Router& router,
+                                  const store::Lease& lease) {
+  ASSIGN_OR_RETURN(std::vector<store::Event> events, services.store->ReadTask(lease.task_id));
+  store::TaskState state = store::Fold(events);
+  if (store::IsTerminal(state.status)) return state.status;
+  if (events.empty() || events.front().type != event_type::kTaskCreated) {
+    return Internal("task does not begin with task.created");
+  }
+  return TaskRun(services, router, lease, events).Run();
+}
+
+Status AbandonTask(const Services& services, const store::Lease& lease,
+                   const std::string& reason) {
+  ASSIGN_OR_RETURN(std::vector<store::Event> events, services.store->ReadTask(lease.task_id));
+  if (store::IsTerminal(store::Fold(events).status)) return Status::Ok();
+
+  auth::Principal principal = PrincipalFromTaskCreated(events.front());
+  EventWriter writer(*services.store, lease, events.back().task_seq, principal.ToActorJson());
+  metrics::Increment("medulla_tasks_finished_total", "Tasks finished by final status.",
+                     {{"status", "failed"}});
+  return writer.Append(event_type::kTaskCompleted, {{"status", "failed"}, {"reason", reason}});
+}
+
+}  // namespace medulla::orchestrator
