@@ -1,0 +1,262 @@
+// Medplum's MemoryRepository with what the sandbox needs on top of it:
+//  - validation of every resource that arrives over the API (MemoryRepository stores anything);
+//  - server-assigned ids on create, and version ids that count 1, 2, 3... per resource;
+//  - an identifier index answering `identifier=system|value` searches and conditional creates,
+//    with conditional writes serialized per identifier so concurrent retries make one resource;
+//  - a journal of accepted writes, replayed at start.
+//
+// Seed data (loadSeed) and journal replay (applyJournalEntry) are trusted and skip validation.
+// Every method is meant for Node's single thread; the check and the store of an If-Match update
+// run without an await between them, so two updates of the same version cannot both succeed.
+
+import {
+  allOk,
+  badRequest,
+  created,
+  multipleMatches,
+  notFound,
+  Operator,
+  OperationOutcomeError,
+  preconditionFailed,
+  validateResource,
+} from '@medplum/core';
+import { MemoryRepository } from '@medplum/fhir-router';
+import { IdentifierIndex, identifierKey, identifiersOf } from './identifier-index.mjs';
+import { KeyedQueue } from './keyed-queue.mjs';
+
+export class SandboxRepository extends MemoryRepository {
+  #index = new IdentifierIndex();
+  #conditionalWrites = new KeyedQueue();
+  // resourceType -> id -> { versionId, identifiers } of the current version of live resources.
+  #live = new Map();
+  // "Type/id" -> last version number handed out; survives deletes so versions never repeat.
+  #lastVersion = new Map();
+  #journal;
+
+  constructor({ journal } = {}) {
+    super();
+    this.#journal = journal;
+  }
+
+  // Synthea bundles repeat shared Organizations and Practitioners; the first copy is kept.
+  loadSeed(resource) {
+    if (this.#currentOf(resource.resourceType, resource.id)) {
+      return Promise.resolve(undefined);
+    }
+    return this.#store(resource, { record: false });
+  }
+
+  applyJournalEntry(entry) {
+    if (entry.op === 'put') {
+      this.#store(entry.resource, { record: false });
+    } else if (entry.op === 'delete' && this.#currentOf(entry.resourceType, entry.id)) {
+      this.#remove(entry.resourceType, entry.id, { record: false });
+    }
+  }
+
+  async createResource(resource, options) {
+    const id = options?.assignedId && resource.id ? resource.id : this.generateId();
+    const candidate = withoutServerMeta({ ...resource, id });
+    validateResource(candidate);
+    return this.#store(candidate, { record: true });
+  }
+
+  async updateResource(resource, options) {
+    if (!resource.id) {
+      throw new OperationOutcomeError(badRequest('Missing id'));
+    }
+    const candidate = withoutServerMeta(resource);
+    validateResource(candidate);
+
+    if (options?.ifMatch) {
+      const current = this.#currentOf(resource.resourceType, resource.id);
+      if (!current) {
+        throw new OperationOutcomeError(notFound);
+      }
+      if (current.versionId !== options.ifMatch) {
+        throw new OperationOutcomeError(preconditionFailed);
+      }
+    }
+    return this.#store(candidate, { record: true });
+  }
+
+  async deleteResource(resourceType, id) {
+    if (!this.#currentOf(resourceType, id)) {
+      throw new OperationOutcomeError(notFound);
+    }
+    this.#remove(resourceType, id, { record: true });
+  }
+
+  async conditionalCreate(resource, search, options) {
+    const key = exactIdentifierKey(search);
+    if (!key) {
+      return super.conditionalCreate(resource, search, options);
+    }
+    if (search.resourceType !== resource.resourceType) {
+      throw new OperationOutcomeError(badRequest('Search type must match resource type'));
+    }
+
+    return this.#conditionalWrites.run(key, async () => {
+      const ids = this.#index.lookup(key);
+      if (ids.length > 1) {
+        throw new OperationOutcomeError(multipleMatches);
+      }
+      if (ids.length === 1) {
+        return { resource: await this.readResource(search.resourceType, ids[0]), outcome: allOk };
+      }
+      return { resource: await this.createResource(resource, options), outcome: created };
+    });
+  }
+
+  async conditionalUpdate(resource, search, options) {
+    const key = exactIdentifierKey(search);
+    if (!key) {
+      return super.conditionalUpdate(resource, search, options);
+    }
+    return this.#conditionalWrites.run(key, () => super.conditionalUpdate(resource, search, options));
+  }
+
+  async search(searchRequest) {
+    const key = exactIdentifierKey(searchRequest);
+    if (!key || searchRequest.include?.length || searchRequest.revInclude?.length) {
+      return super.search(searchRequest);
+    }
+
+    const ids = this.#index.lookup(key);
+    const offset = searchRequest.offset ?? 0;
+    const page = ids.slice(offset, searchRequest.count === undefined ? undefined : offset + searchRequest.count);
+    const entry = await Promise.all(
+      page.map(async (id) => ({ resource: await this.readResource(searchRequest.resourceType, id) }))
+    );
+    return { resourceType: 'Bundle', type: 'searchset', total: ids.length, ...(entry.length ? { entry } : {}) };
+  }
+
+  // MemoryRepository.readHistory reverses its stored version list in place, so successive calls
+  // alternate between newest-first and oldest-first; this reads a copy instead. It relies on the
+  // private `history` field of the pinned MemoryRepository version.
+  async readHistory(resourceType, id) {
+    await this.readResource(resourceType, id);
+    const versions = [...(this.history.get(resourceType)?.get(id) ?? [])].reverse();
+    const entry = versions.map((version) => ({ resource: structuredClone(version) }));
+    return { resourceType: 'Bundle', type: 'history', total: entry.length, ...(entry.length ? { entry } : {}) };
+  }
+
+  duplicates(system) {
+    return this.#index.duplicates(system);
+  }
+
+  countsByType() {
+    const counts = {};
+    for (const [resourceType, byId] of [...this.#live].sort(([a], [b]) => a.localeCompare(b))) {
+      if (byId.size > 0) {
+        counts[resourceType] = byId.size;
+      }
+    }
+    return counts;
+  }
+
+  count() {
+    let total = 0;
+    for (const byId of this.#live.values()) {
+      total += byId.size;
+    }
+    return total;
+  }
+
+  // Stores one version. Everything from the version check in updateResource to the index update
+  // here runs synchronously: MemoryRepository.createResource stores before its first await.
+  #store(resource, { record }) {
+    const { resourceType, id } = resource;
+    const versionId = resource.meta?.versionId ?? this.#nextVersion(resourceType, id);
+    const stored = {
+      ...resource,
+      meta: { ...resource.meta, versionId, lastUpdated: resource.meta?.lastUpdated ?? new Date().toISOString() },
+    };
+
+    const pending = super.createResource(stored);
+    this.#track(stored);
+    if (record) {
+      this.#journal?.recordPut(stored);
+    }
+    return pending;
+  }
+
+  #remove(resourceType, id, { record }) {
+    const current = this.#currentOf(resourceType, id);
+    this.#index.remove(resourceType, id, current.identifiers);
+    this.#live.get(resourceType).delete(id);
+    // MemoryRepository.deleteResource has no await before it removes the resource.
+    super.deleteResource(resourceType, id);
+    if (record) {
+      this.#journal?.recordDelete(resourceType, id);
+    }
+  }
+
+  #track(stored) {
+    const { resourceType, id } = stored;
+    let byId = this.#live.get(resourceType);
+    if (!byId) {
+      byId = new Map();
+      this.#live.set(resourceType, byId);
+    }
+
+    const previous = byId.get(id);
+    if (previous) {
+      this.#index.remove(resourceType, id, previous.identifiers);
+    }
+    const identifiers = identifiersOf(stored);
+    this.#index.add(resourceType, id, identifiers);
+    byId.set(id, { versionId: stored.meta.versionId, identifiers });
+
+    const number = Number(stored.meta.versionId);
+    const versionKey = `${resourceType}/${id}`;
+    if (Number.isInteger(number) && number > (this.#lastVersion.get(versionKey) ?? 0)) {
+      this.#lastVersion.set(versionKey, number);
+    }
+  }
+
+  #currentOf(resourceType, id) {
+    return this.#live.get(resourceType)?.get(id);
+  }
+
+  #nextVersion(resourceType, id) {
+    return String((this.#lastVersion.get(`${resourceType}/${id}`) ?? 0) + 1);
+  }
+}
+
+// The server, not the client, decides the version id and the last-updated time.
+function withoutServerMeta(resource) {
+  if (!resource.meta) {
+    return { ...resource };
+  }
+  const { versionId, lastUpdated, ...meta } = resource.meta;
+  const copy = { ...resource, meta };
+  if (Object.keys(meta).length === 0) {
+    delete copy.meta;
+  }
+  return copy;
+}
+
+// The index key when a search is exactly one `identifier=system|value` with both parts given
+// and no escapes or alternatives; undefined for anything the index cannot answer exactly.
+export function exactIdentifierKey(search) {
+  const filters = search?.filters ?? [];
+  if (filters.length !== 1) {
+    return undefined;
+  }
+  const [filter] = filters;
+  if (filter.code !== 'identifier' || filter.operator !== Operator.EQUALS) {
+    return undefined;
+  }
+  if (typeof filter.value !== 'string' || /[,\\]/.test(filter.value)) {
+    return undefined;
+  }
+
+  const bar = filter.value.indexOf('|');
+  const system = filter.value.slice(0, bar);
+  const value = filter.value.slice(bar + 1);
+  if (bar <= 0 || !value || value.includes('|')) {
+    return undefined;
+  }
+  return identifierKey(search.resourceType, system, value);
+}
