@@ -78,7 +78,8 @@ async function main() {
   const repo = new SandboxRepository({ journal });
 
   const seed = options.data ? await loadBundles(repo, options.data) : { bundles: 0, resources: 0 };
-  const replay = journal?.replay((entry) => repo.applyJournalEntry(entry)) ?? { applied: 0, skipped: 0 };
+  const nothingReplayed = { applied: 0, skipped: 0 };
+  const replay = journal?.replay((entry) => repo.applyJournalEntry(entry)) ?? nothingReplayed;
   const loadMs = Math.round(performance.now() - started);
 
   const server = createSandboxServer({ repo, router: createRouter(resourceTypes) });

@@ -6,7 +6,15 @@
 // the HTTP answer goes out, without fsync: they survive a killed process but not a machine
 // crash. A torn last line (process killed mid-write) is skipped on replay and counted.
 
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 
 export class Journal {
   #fd;

@@ -26,8 +26,7 @@ export function seedResources(bundle) {
   const entries = bundle.entry.filter((entry) => entry.resource?.resourceType);
   const referenceByUrl = new Map();
   const resources = entries.map((entry) => {
-    const fromUrl = entry.fullUrl?.startsWith(URN_UUID) ? entry.fullUrl.slice(URN_UUID.length) : undefined;
-    const id = entry.resource.id ?? fromUrl;
+    const id = entry.resource.id ?? idFromUrn(entry.fullUrl);
     if (!id) {
       throw new Error(`a ${entry.resource.resourceType} entry has neither id nor urn:uuid fullUrl`);
     }
@@ -38,6 +37,10 @@ export function seedResources(bundle) {
   });
 
   return resources.map((resource) => rewriteReferences(resource, referenceByUrl));
+}
+
+function idFromUrn(fullUrl) {
+  return fullUrl?.startsWith(URN_UUID) ? fullUrl.slice(URN_UUID.length) : undefined;
 }
 
 function rewriteReferences(value, referenceByUrl) {

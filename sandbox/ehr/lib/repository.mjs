@@ -113,7 +113,9 @@ export class SandboxRepository extends MemoryRepository {
     if (!key) {
       return super.conditionalUpdate(resource, search, options);
     }
-    return this.#conditionalWrites.run(key, () => super.conditionalUpdate(resource, search, options));
+    return this.#conditionalWrites.run(key, () =>
+      super.conditionalUpdate(resource, search, options)
+    );
   }
 
   async search(searchRequest) {
@@ -122,13 +124,13 @@ export class SandboxRepository extends MemoryRepository {
       return super.search(searchRequest);
     }
 
+    const { resourceType, offset = 0, count } = searchRequest;
     const ids = this.#index.lookup(key);
-    const offset = searchRequest.offset ?? 0;
-    const page = ids.slice(offset, searchRequest.count === undefined ? undefined : offset + searchRequest.count);
+    const page = ids.slice(offset, count === undefined ? undefined : offset + count);
     const entry = await Promise.all(
-      page.map(async (id) => ({ resource: await this.readResource(searchRequest.resourceType, id) }))
+      page.map(async (id) => ({ resource: await this.readResource(resourceType, id) }))
     );
-    return { resourceType: 'Bundle', type: 'searchset', total: ids.length, ...(entry.length ? { entry } : {}) };
+    return bundleOf('searchset', ids.length, entry);
   }
 
   // MemoryRepository.readHistory reverses its stored version list in place, so successive calls
@@ -138,7 +140,7 @@ export class SandboxRepository extends MemoryRepository {
     await this.readResource(resourceType, id);
     const versions = [...(this.history.get(resourceType)?.get(id) ?? [])].reverse();
     const entry = versions.map((version) => ({ resource: structuredClone(version) }));
-    return { resourceType: 'Bundle', type: 'history', total: entry.length, ...(entry.length ? { entry } : {}) };
+    return bundleOf('history', entry.length, entry);
   }
 
   duplicates(system) {
@@ -167,11 +169,12 @@ export class SandboxRepository extends MemoryRepository {
   // here runs synchronously: MemoryRepository.createResource stores before its first await.
   #store(resource, { record }) {
     const { resourceType, id } = resource;
-    const versionId = resource.meta?.versionId ?? this.#nextVersion(resourceType, id);
-    const stored = {
-      ...resource,
-      meta: { ...resource.meta, versionId, lastUpdated: resource.meta?.lastUpdated ?? new Date().toISOString() },
+    const meta = {
+      ...resource.meta,
+      versionId: resource.meta?.versionId ?? this.#nextVersion(resourceType, id),
+      lastUpdated: resource.meta?.lastUpdated ?? new Date().toISOString(),
     };
+    const stored = { ...resource, meta };
 
     const pending = super.createResource(stored);
     this.#track(stored);
@@ -222,6 +225,10 @@ export class SandboxRepository extends MemoryRepository {
   #nextVersion(resourceType, id) {
     return String((this.#lastVersion.get(`${resourceType}/${id}`) ?? 0) + 1);
   }
+}
+
+function bundleOf(type, total, entry) {
+  return { resourceType: 'Bundle', type, total, ...(entry.length ? { entry } : {}) };
 }
 
 // The server, not the client, decides the version id and the last-updated time.

@@ -97,7 +97,8 @@ export async function fhir(base, method, path, { body, headers } = {}) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  const parsed = text ? JSON.parse(text) : undefined;
+  return { status: response.status, headers: response.headers, body: parsed };
 }
 
 export async function adminGet(admin, path) {

@@ -14,6 +14,10 @@ const ORDER_SYSTEM = 'urn:medulla:test:order';
 const MRN_SYSTEM = 'http://hospital.smarthealthit.org';
 
 let sandbox;
+const searchByOrder = (value) =>
+  fhir(sandbox.base, 'GET', `DocumentReference?identifier=${ORDER_SYSTEM}|${value}`);
+const orderDuplicates = () =>
+  adminGet(sandbox.admin, `duplicates?system=${encodeURIComponent(ORDER_SYSTEM)}`);
 let state;
 let serial = 0;
 
@@ -138,7 +142,7 @@ describe('Conditional create', () => {
     assert.equal(second.status, 200);
     assert.equal(second.body.id, first.body.id);
     const [{ value }] = note.identifier;
-    const { body } = await fhir(sandbox.base, 'GET', `DocumentReference?identifier=${ORDER_SYSTEM}|${value}`);
+    const { body } = await searchByOrder(value);
     assert.equal(body.total, 1);
   });
 
@@ -147,20 +151,21 @@ describe('Conditional create', () => {
 
     const responses = await Promise.all(Array.from({ length: 10 }, () => createOnce(note)));
 
-    assert.deepEqual(responses.map((r) => r.status).sort(), [200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    const statuses = responses.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [...Array(9).fill(200), 201]);
     assert.equal(new Set(responses.map((r) => r.body.id)).size, 1);
-    const { body } = await adminGet(sandbox.admin, `duplicates?system=${encodeURIComponent(ORDER_SYSTEM)}`);
+    const { body } = await orderDuplicates();
     assert.equal(body.count, 0);
     assert.deepEqual(body.duplicates, []);
   });
 
-  test('Duplicates, lists an identifier held by two resources created without a condition', async () => {
+  test('Duplicates, lists an identifier two unconditional creates share', async () => {
     const note = draftNote('shared-value');
 
     const first = await fhir(sandbox.base, 'POST', 'DocumentReference', { body: note });
     const second = await fhir(sandbox.base, 'POST', 'DocumentReference', { body: note });
 
-    const { body } = await adminGet(sandbox.admin, `duplicates?system=${encodeURIComponent(ORDER_SYSTEM)}`);
+    const { body } = await orderDuplicates();
     assert.equal(body.count, 1);
     assert.deepEqual(body.duplicates[0], {
       resourceType: 'DocumentReference',
@@ -185,7 +190,7 @@ describe('Identifier search', () => {
     const { body: created } = await createOnce(note);
 
     const [{ value }] = note.identifier;
-    const { status, body } = await fhir(sandbox.base, 'GET', `DocumentReference?identifier=${ORDER_SYSTEM}|${value}`);
+    const { status, body } = await searchByOrder(value);
 
     assert.equal(status, 200);
     assert.equal(body.type, 'searchset');
@@ -204,7 +209,8 @@ describe('Identifier search', () => {
   });
 
   test('Identifier search, returns an empty searchset for an unknown value', async () => {
-    const { status, body } = await fhir(sandbox.base, 'GET', `Patient?identifier=${MRN_SYSTEM}|no-such-mrn`);
+    const { status, body } = await fhir(
+      sandbox.base, 'GET', `Patient?identifier=${MRN_SYSTEM}|no-such-mrn`);
 
     assert.equal(status, 200);
     assert.equal(body.total, 0);
@@ -219,7 +225,7 @@ describe('Identifier search', () => {
 
     assert.equal(deleted.status, 200);
     const [{ value }] = note.identifier;
-    const { body } = await fhir(sandbox.base, 'GET', `DocumentReference?identifier=${ORDER_SYSTEM}|${value}`);
+    const { body } = await searchByOrder(value);
     assert.equal(body.total, 0);
     const read = await fhir(sandbox.base, 'GET', `DocumentReference/${created.id}`);
     assert.equal(read.status, 404);
