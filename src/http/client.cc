@@ -46,8 +46,9 @@ class Connection {
   Status Open(ssl::context* tls, Clock::time_point deadline);
   // Writes `request`; reports through `answered` whether any response bytes arrived, which
   // decides whether a failure on a reused connection may be retried.
-  Result<ClientResponse> Exchange(const ClientRequest& request, Clock::time_point deadline,
-                                  bool& answered);
+  // `url` names this connection's host; its target may differ from the one that opened it.
+  Result<ClientResponse> Exchange(const ClientRequest& request, const Url& url,
+                                  Clock::time_point deadline, bool& answered);
 
   // Whether the last response allows another request on this connection.
   bool reusable() const { return reusable_; }
@@ -146,10 +147,10 @@ wire::request<wire::string_body> ToWire(const ClientRequest& request, const Url&
   return message;
 }
 
-Result<ClientResponse> Connection::Exchange(const ClientRequest& request,
+Result<ClientResponse> Connection::Exchange(const ClientRequest& request, const Url& url,
                                             Clock::time_point deadline, bool& answered) {
   answered = false;
-  wire::request<wire::string_body> message = ToWire(request, url_);
+  wire::request<wire::string_body> message = ToWire(request, url);
   Lowest().expires_after(Remaining(deadline));
   beast::error_code error = Run([&](auto done) {
     if (tls_)
@@ -213,7 +214,7 @@ Result<ClientResponse> PooledClient::Send(const ClientRequest& request) {
   std::unique_ptr<Connection> connection = TakeIdle(key);
   bool answered = false;
   if (connection != nullptr) {
-    Result<ClientResponse> response = connection->Exchange(request, deadline, answered);
+    Result<ClientResponse> response = connection->Exchange(request, url, deadline, answered);
     if (response.ok() && connection->reusable())
       ReturnIdle(key, std::move(connection));
     bool retry =
@@ -223,7 +224,7 @@ Result<ClientResponse> PooledClient::Send(const ClientRequest& request) {
   }
 
   ASSIGN_OR_RETURN(connection, Connect(url, deadline));
-  Result<ClientResponse> response = connection->Exchange(request, deadline, answered);
+  Result<ClientResponse> response = connection->Exchange(request, url, deadline, answered);
   if (response.ok() && connection->reusable())
     ReturnIdle(key, std::move(connection));
   return response;

@@ -176,6 +176,8 @@ class Session : public std::enable_shared_from_this<Session> {
     wire_response_.keep_alive(keep_alive);
     wire_response_.prepare_payload();
 
+    // Observed before writing, so that a client holding the answer knows it was counted.
+    Observe();
     stream_.expires_after(serving_.options.read_timeout);
     wire::async_write(
         stream_, wire_response_,
@@ -185,8 +187,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnWrite(beast::error_code error, bool keep_alive, bool linger) {
-    Observe();
-
     if (error)
       return;
     if (linger) {

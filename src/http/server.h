@@ -57,10 +57,10 @@ struct ServerOptions {
   std::chrono::milliseconds read_timeout{30000};
 };
 
-// Observes every answered request, for metrics and access logs: called once per response
-// after it was written (or failed to be written), on a server thread, with the seconds from
-// the end of reading the request to the end of writing the response. It must be thread-safe.
-// A request that could not be parsed is reported with what was read of it.
+// Observes every answered request, for metrics and access logs: called once per response, on
+// a server thread, just before the response is written, with the seconds from the end of
+// reading the request until the response was ready (writing time is not included). It must
+// be thread-safe. A request that could not be parsed is reported with what was read of it.
 using RequestObserver = std::function<void(const Request&, const Response&, double seconds)>;
 
 // Serves HTTP/1.1 with keep-alive on `options.threads` threads sharing one event loop. Every
