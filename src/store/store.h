@@ -52,7 +52,9 @@ class Store {
 
   // Appends the task's first event and queues the task, atomically. When the tenant already
   // used `idempotency_key`, writes nothing and returns the existing task with created=false.
-  // kInvalidArgument when `created` is not task.created or an id, tenant or key is empty;
+  // The key alone decides: a retry that reuses it with a different body still gets the first
+  // task back. kInvalidArgument when `created` is not task.created or an id, tenant or key is
+  // empty;
   // kConflict when `task_id` is already taken.
   virtual Result<CreatedTask> CreateTask(const NewTask& task) = 0;
 
