@@ -54,8 +54,7 @@ class Store {
   // used `idempotency_key`, writes nothing and returns the existing task with created=false.
   // The key alone decides: a retry that reuses it with a different body still gets the first
   // task back. kInvalidArgument when `created` is not task.created or an id, tenant or key is
-  // empty;
-  // kConflict when `task_id` is already taken.
+  // empty; kConflict when `task_id` is already taken.
   virtual Result<CreatedTask> CreateTask(const NewTask& task) = 0;
 
   // Appends `events` to the task atomically, after checking that its last task_seq is
