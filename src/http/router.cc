@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <boost/core/demangle.hpp>
 #include <exception>
 #include <set>
 #include <typeinfo>
@@ -86,9 +87,10 @@ Response Router::Invoke(const Route& route, const Request& request, const PathPa
     log::Error("http", "handler.failed",
                {{"method", request.method}, {"route", route.pattern}, {"json_error", e.id}});
   } catch (const std::exception& e) {
-    log::Error(
-        "http", "handler.failed",
-        {{"method", request.method}, {"route", route.pattern}, {"exception", typeid(e).name()}});
+    log::Error("http", "handler.failed",
+               {{"method", request.method},
+                {"route", route.pattern},
+                {"exception", boost::core::demangle(typeid(e).name())}});
   } catch (...) {
     log::Error("http", "handler.failed",
                {{"method", request.method}, {"route", route.pattern}, {"exception", "unknown"}});

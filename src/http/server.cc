@@ -9,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/core/demangle.hpp>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -377,7 +378,7 @@ void Server::Impl::RunLoop() {
       io->run();
       return;
     } catch (const std::exception& e) {
-      log::Error("http", "loop.failed", {{"exception", typeid(e).name()}});
+      log::Error("http", "loop.failed", {{"exception", boost::core::demangle(typeid(e).name())}});
     }
   }
 }
