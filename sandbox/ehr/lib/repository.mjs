@@ -3,6 +3,8 @@
 //  - server-assigned ids on create, and version ids that count 1, 2, 3... per resource;
 //  - an identifier index answering `identifier=system|value` searches and conditional creates,
 //    with conditional writes serialized per identifier so concurrent retries make one resource;
+//  - a reference index narrowing searches such as `Observation?patient=Patient/<id>` to the
+//    resources that mention that patient before Medplum's matcher runs;
 //  - a journal of accepted writes, replayed at start.
 //
 // Seed data (loadSeed) and journal replay (applyJournalEntry) are trusted and skip validation.
@@ -13,6 +15,10 @@ import {
   allOk,
   badRequest,
   created,
+  evalFhirPath,
+  getSearchParameter,
+  globalSchema,
+  matchesSearchRequest,
   multipleMatches,
   notFound,
   Operator,
@@ -23,11 +29,25 @@ import {
 import { MemoryRepository } from '@medplum/fhir-router';
 import { IdentifierIndex, identifierKey, identifiersOf } from './identifier-index.mjs';
 import { KeyedQueue } from './keyed-queue.mjs';
+import { ReferenceIndex, referencesIn } from './reference-index.mjs';
+
+// Search request fields the indexed paths handle; a request with any other (include,
+// revinclude, _summary, _elements...) goes to MemoryRepository unchanged.
+const INDEXED_SEARCH_FIELDS = new Set([
+  'resourceType',
+  'filters',
+  'sortRules',
+  'offset',
+  'count',
+  'total',
+]);
 
 export class SandboxRepository extends MemoryRepository {
   #index = new IdentifierIndex();
+  #references = new ReferenceIndex();
   #conditionalWrites = new KeyedQueue();
-  // resourceType -> id -> { versionId, identifiers } of the current version of live resources.
+  // resourceType -> id -> { versionId, identifiers, references } of each live resource's
+  // current version.
   #live = new Map();
   // "Type/id" -> last version number handed out; survives deletes so versions never repeat.
   #lastVersion = new Map();
@@ -119,18 +139,21 @@ export class SandboxRepository extends MemoryRepository {
   }
 
   async search(searchRequest) {
-    const key = exactIdentifierKey(searchRequest);
-    if (!key || searchRequest.include?.length || searchRequest.revInclude?.length) {
+    if (!Object.keys(searchRequest).every((field) => INDEXED_SEARCH_FIELDS.has(field))) {
       return super.search(searchRequest);
     }
+    const { resourceType } = searchRequest;
 
-    const { resourceType, offset = 0, count } = searchRequest;
-    const ids = this.#index.lookup(key);
-    const page = ids.slice(offset, count === undefined ? undefined : offset + count);
-    const entry = await Promise.all(
-      page.map(async (id) => ({ resource: await this.readResource(resourceType, id) }))
-    );
-    return bundleOf('searchset', ids.length, entry);
+    const key = exactIdentifierKey(searchRequest);
+    if (key) {
+      return this.#searchAmong(searchRequest, this.#index.lookup(key), { exact: true });
+    }
+    const reference = pinnedReference(searchRequest);
+    if (reference) {
+      const candidates = this.#references.mentioning(reference, resourceType);
+      return this.#searchAmong(searchRequest, candidates, { exact: false });
+    }
+    return super.search(searchRequest);
   }
 
   // MemoryRepository.readHistory reverses its stored version list in place, so successive calls
@@ -141,6 +164,25 @@ export class SandboxRepository extends MemoryRepository {
     const versions = [...(this.history.get(resourceType)?.get(id) ?? [])].reverse();
     const entry = versions.map((version) => ({ resource: structuredClone(version) }));
     return bundleOf('history', entry.length, entry);
+  }
+
+  // Sorts and pages the candidates like MemoryRepository.search does. Identifier candidates are
+  // the answer already (and must agree with conditional create); reference candidates are
+  // only a superset, so Medplum's matcher still evaluates the whole search on each.
+  async #searchAmong(searchRequest, candidateIds, { exact }) {
+    const { resourceType, sortRules = [], offset = 0, count } = searchRequest;
+    const candidates = await Promise.all(
+      candidateIds.map((id) => this.readResource(resourceType, id))
+    );
+    let matches = exact
+      ? candidates
+      : candidates.filter((resource) => matchesSearchRequest(resource, searchRequest));
+    for (const rule of sortRules) {
+      matches = sortedBy(matches, rule);
+    }
+
+    const page = matches.slice(offset, count === undefined ? undefined : offset + count);
+    return bundleOf('searchset', matches.length, page.map((resource) => ({ resource })));
   }
 
   duplicates(system) {
@@ -187,6 +229,7 @@ export class SandboxRepository extends MemoryRepository {
   #remove(resourceType, id, { record }) {
     const current = this.#currentOf(resourceType, id);
     this.#index.remove(resourceType, id, current.identifiers);
+    this.#references.remove(resourceType, id, current.references);
     this.#live.get(resourceType).delete(id);
     // MemoryRepository.deleteResource has no await before it removes the resource.
     super.deleteResource(resourceType, id);
@@ -206,10 +249,13 @@ export class SandboxRepository extends MemoryRepository {
     const previous = byId.get(id);
     if (previous) {
       this.#index.remove(resourceType, id, previous.identifiers);
+      this.#references.remove(resourceType, id, previous.references);
     }
     const identifiers = identifiersOf(stored);
+    const references = referencesIn(stored);
     this.#index.add(resourceType, id, identifiers);
-    byId.set(id, { versionId: stored.meta.versionId, identifiers });
+    this.#references.add(resourceType, id, references);
+    byId.set(id, { versionId: stored.meta.versionId, identifiers, references });
 
     const number = Number(stored.meta.versionId);
     const versionKey = `${resourceType}/${id}`;
@@ -266,4 +312,48 @@ export function exactIdentifierKey(search) {
     return undefined;
   }
   return identifierKey(search.resourceType, system, value);
+}
+
+// The "Type/id" a search pins one of its reference parameters to, e.g. Patient/123 for
+// `Observation?patient=123`; undefined when no filter names exactly one resource that way.
+// Only relative references are indexed, so a resource mentioning the patient solely through
+// an absolute URL would be missed; neither the seed data nor Medulla writes those.
+export function pinnedReference(search) {
+  for (const filter of search.filters ?? []) {
+    const reference = referenceOfFilter(search.resourceType, filter);
+    if (reference) {
+      return reference;
+    }
+  }
+  return undefined;
+}
+
+function referenceOfFilter(resourceType, { code, operator, value }) {
+  if (operator !== Operator.EQUALS || code.includes('.') || typeof value !== 'string') {
+    return undefined;
+  }
+  const param = getSearchParameter(resourceType, code);
+  if (param?.type !== 'reference' || /[,|\\]/.test(value)) {
+    return undefined;
+  }
+  if (/^[A-Za-z]+\/[^/]+$/.test(value)) {
+    return value;
+  }
+  if (/^[^/]+$/.test(value) && param.target?.length === 1) {
+    return `${param.target[0]}/${value}`;
+  }
+  return undefined;
+}
+
+// Orders like MemoryRepository's own comparator: by the JSON of the parameter's FHIRPath value.
+function sortedBy(resources, { code, descending }) {
+  const searchParams = globalSchema.types[resources[0]?.resourceType]?.searchParams;
+  const expression = searchParams?.[code]?.expression;
+  if (!expression) {
+    return resources;
+  }
+  const keyOf = (resource) => JSON.stringify(evalFhirPath(expression, resource));
+  const keyed = resources.map((resource) => ({ resource, key: keyOf(resource) }));
+  keyed.sort((a, b) => a.key.localeCompare(b.key) * (descending ? -1 : 1));
+  return keyed.map(({ resource }) => resource);
 }
