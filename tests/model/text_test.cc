@@ -32,6 +32,15 @@ TEST(SplitSentences, KeepsTitlesAndMarksQuestions) {
   EXPECT_FALSE(sentences[0].is_question);
 }
 
+TEST(SplitSentences, TreatsATaggedStatementAsAStatement) {
+  const std::vector<Sentence> sentences = SplitSentences(
+      {Speaker::kDoctor, "i want to see you again in a couple weeks , okay ? any pain ?"});
+
+  ASSERT_EQ(sentences.size(), 2u);
+  EXPECT_FALSE(sentences[0].is_question);
+  EXPECT_TRUE(sentences[1].is_question);
+}
+
 TEST(SplitSentences, CutsLongUnpunctuatedTurnsAtDiscourseMarkers) {
   std::string turn;
   for (int i = 0; i < 6; ++i)

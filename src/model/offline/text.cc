@@ -23,6 +23,8 @@ constexpr std::array<std::string_view, 10> kBoundAfter = {"many", "much", "far",
                                                           "bad",  "good", "well", "badly", "sorry"};
 constexpr std::array<std::string_view, 8> kFillers = {"uh",   "um",     "mm-hmm", "hmm",
                                                       "hmmm", "uh-huh", "mm",     "er"};
+constexpr std::array<std::string_view, 4> kQuestionTags = {"okay", "ok", "alright", "right"};
+constexpr size_t kMinTaggedWords = 5;
 constexpr std::array<std::string_view, 2> kWakeWords = {"dragon", "dax"};
 constexpr std::array<std::string_view, 6> kLeadingFluff = {"okay", "ok",   "alright",
                                                            "so",   "well", "yeah"};
@@ -285,6 +287,20 @@ std::string FinalPunctuation(const std::vector<Word>& words) {
   return ".";
 }
 
+// "I want to see you in two weeks, okay?" is a statement with a tag, not a question.
+bool EndsWithTagQuestion(const std::string& piece) {
+  std::vector<std::string> words = SplitWords(piece);
+  while (!words.empty() && IsPunctuation(words.back()))
+    words.pop_back();
+  if (words.size() < kMinTaggedWords)
+    return false;
+
+  std::string last = Lower(words.back());
+  while (!last.empty() && IsPunctuation(last.substr(last.size() - 1)))
+    last.pop_back();
+  return IsOneOf(last, kQuestionTags);
+}
+
 }  // namespace
 
 std::vector<Turn> ParseDialogue(std::string_view dialogue) {
@@ -318,7 +334,7 @@ std::vector<Turn> ParseDialogue(std::string_view dialogue) {
 std::vector<Sentence> SplitSentences(const Turn& turn) {
   std::vector<Sentence> sentences;
   for (const std::string& piece : SplitAtPunctuation(turn.text)) {
-    const bool question = piece.ends_with('?');
+    const bool question = piece.ends_with('?') && !EndsWithTagQuestion(piece);
     for (std::string& chunk : SplitLongPiece(piece)) {
       sentences.push_back({turn.speaker, std::move(chunk), question});
     }
