@@ -41,6 +41,9 @@ VISITS_PER_GENDER = 12
 # interval; the rest come from the validation split so it stays the main source.
 FOLLOW_UP_SLOTS_PER_GENDER = 8
 MIN_AMBULATORY_ENCOUNTERS = 5
+# Appointments use encounters from the last years of a record, so the visit has a chart behind
+# it and a date in this century rather than, say, a 1989 check-up that happens to match in age.
+RECENT_YEARS = 10
 
 # Ambulatory encounter kinds a primary-care or specialist visit can stand in for; prenatal,
 # procedure-only and certification encounters would make an odd pairing.
@@ -112,6 +115,7 @@ def describe_patient(path):
     encounters = office_encounters(resources)
     born = parse_day(patient["birthDate"])
     last_visit = max(parse_day(e["period"]["start"]) for e in encounters)
+    recent_from = last_visit.replace(year=last_visit.year - RECENT_YEARS)
     return {
         "file": path.name,
         "id": patient["id"],
@@ -122,6 +126,7 @@ def describe_patient(path):
             {"id": e["id"], "age": years_between(born, parse_day(e["period"]["start"])),
              "start": e["period"]["start"]}
             for e in encounters
+            if parse_day(e["period"]["start"]) >= recent_from
         ],
     }
 
@@ -201,7 +206,7 @@ def pair_visits(visits, patients):
     """Pairs each gender's visits, sorted by age, two at a time with patients sorted by age.
 
     For the sum of age gaps this sorted pairing is optimal. Each visit then takes the
-    patient's unused office encounter nearest in patient age, later ones winning ties.
+    patient's unused recent office encounter nearest in patient age, later ones winning ties.
     """
     appointments = []
     for gender in ("female", "male"):
