@@ -34,6 +34,7 @@ INSTANTIATE_TEST_SUITE_P(
                       FollowUpCase{"Return in one to two weeks.", 7},
                       FollowUpCase{"Follow up within a week.", 7},
                       FollowUpCase{"follow up in approximately five to seven days .", 5},
+                      FollowUpCase{"We're going to check you in two weeks.", 14},
                       FollowUpCase{"Continue ibuprofen. Follow up in 6 months.", 180},
                       FollowUpCase{"Wear the brace for six weeks.", std::nullopt},
                       FollowUpCase{"Come back if the pain gets worse.", std::nullopt},

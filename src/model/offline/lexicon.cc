@@ -207,7 +207,7 @@ constexpr std::string_view kSmallTalk[] = {
 constexpr std::string_view kFollowUp[] = {
     "follow up", "followup", "followed up",  "come back", "see you back", "see you again",
     "see him",   "see her",  "see you",      "return",    "recheck",      "check back",
-    "back in",   "revisit",  "reevaluation", "checkup",
+    "back in",   "revisit",  "reevaluation", "checkup",   "check you",    "check on you",
 };
 
 constexpr Cue kIntakeCues[] = {
