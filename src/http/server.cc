@@ -253,6 +253,7 @@ struct Server::Impl {
     Stop();
     // Destroying the loop destroys the handlers it still holds, and with them the sessions,
     // while `serving` is alive.
+    accept_retry.reset();
     acceptor.reset();
     io.reset();
   }
