@@ -17,7 +17,7 @@ namespace medulla::auth {
 struct DevIssuer::Key {
   rs256::KeyPtr pkey;
   std::string kid;
-  nlohmann::json jwk;
+  rs256::PublicNumbers numbers;
 };
 
 namespace {
@@ -99,16 +99,6 @@ Result<rs256::KeyPtr> CreateKey(const std::string& path) {
   return key;
 }
 
-Result<nlohmann::json> PublicJwk(EVP_PKEY* key, const std::string& kid) {
-  ASSIGN_OR_RETURN(rs256::PublicNumbers numbers, rs256::ExportPublicNumbers(key));
-  return nlohmann::json{{"kty", "RSA"},
-                        {"kid", kid},
-                        {"use", "sig"},
-                        {"alg", "RS256"},
-                        {"n", Base64UrlEncode(numbers.modulus)},
-                        {"e", Base64UrlEncode(numbers.exponent)}};
-}
-
 int64_t EpochSeconds(TimePoint at) {
   return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
 }
@@ -171,7 +161,7 @@ Result<DevIssuer> DevIssuer::LoadOrCreate(const std::string& private_key_path, s
   auto key = std::make_unique<Key>();
   key->pkey = std::move(loaded).value();
   ASSIGN_OR_RETURN(key->kid, rs256::KeyId(key->pkey.get()));
-  ASSIGN_OR_RETURN(key->jwk, PublicJwk(key->pkey.get(), key->kid));
+  ASSIGN_OR_RETURN(key->numbers, rs256::ExportPublicNumbers(key->pkey.get()));
   return DevIssuer(std::move(key), std::move(issuer), std::move(audience), clock);
 }
 
@@ -202,7 +192,13 @@ Result<std::string> DevIssuer::Issue(const TokenRequest& request) const {
 }
 
 nlohmann::json DevIssuer::Jwks() const {
-  return {{"keys", nlohmann::json::array({key_->jwk})}};
+  nlohmann::json jwk = {{"kty", "RSA"},
+                        {"kid", key_->kid},
+                        {"use", "sig"},
+                        {"alg", "RS256"},
+                        {"n", Base64UrlEncode(key_->numbers.modulus)},
+                        {"e", Base64UrlEncode(key_->numbers.exponent)}};
+  return {{"keys", nlohmann::json::array({jwk})}};
 }
 
 DevIssuer::DevIssuer(std::unique_ptr<Key> key, std::string issuer, std::string audience,

@@ -17,7 +17,7 @@ namespace {
 
 // Bearer tokens from Medulla's issuers are well under 4 KiB; anything far larger is refused
 // before any decoding work is spent on it.
-constexpr size_t kMaximumTokenSize = 16 * 1024;
+constexpr size_t kMaximumTokenSize = size_t{16} * 1024;
 
 // NumericDates are clamped to about 300,000 years either side of the epoch, so that adding
 // the skew can never overflow.

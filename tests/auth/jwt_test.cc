@@ -68,15 +68,14 @@ std::string HmacSha256(const std::string& secret, const std::string& data) {
 class JwtTest : public testing::Test {
  protected:
   static void SetUpTestSuite() {
-    shared_dir_ = new fs::path(fs::temp_directory_path() / ("medulla-auth-" + NewUuid()));
-    other_key_ = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
+    shared_dir_ = fs::temp_directory_path() / ("medulla-auth-" + NewUuid());
+    other_key_.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
     ASSERT_NE(other_key_, nullptr);
   }
 
   static void TearDownTestSuite() {
-    fs::remove_all(*shared_dir_);
-    delete shared_dir_;
-    EVP_PKEY_free(other_key_);
+    fs::remove_all(shared_dir_);
+    other_key_.reset();
   }
 
   void SetUp() override {
@@ -85,7 +84,7 @@ class JwtTest : public testing::Test {
     issuer_.emplace(std::move(issuer).value());
   }
 
-  static fs::path KeyPath() { return *shared_dir_ / "keys" / "dev-signing.pem"; }
+  static fs::path KeyPath() { return shared_dir_ / "keys" / "dev-signing.pem"; }
 
   static TokenRequest ClinicianRequest() {
     TokenRequest request;
@@ -103,9 +102,9 @@ class JwtTest : public testing::Test {
     return token.ok() ? *token : "";
   }
 
-  Result<Principal> Verify(const std::string& token,
-                           VerifierOptions options = {kIssuer, kAudience}) {
-    Result<TokenVerifier> verifier = TokenVerifier::FromJwks(issuer_->Jwks(), options, clock_);
+  Result<Principal> Verify(const std::string& token) {
+    Result<TokenVerifier> verifier =
+        TokenVerifier::FromJwks(issuer_->Jwks(), {kIssuer, kAudience}, clock_);
     EXPECT_TRUE(verifier.ok()) << verifier.status().ToString();
     return verifier->Verify(token);
   }
@@ -140,7 +139,7 @@ class JwtTest : public testing::Test {
       case Signer::kIssuerKey:
         return RsaSign(IssuerKey().get(), input);
       case Signer::kOtherRsaKey:
-        return RsaSign(other_key_, input);
+        return RsaSign(other_key_.get(), input);
       case Signer::kHmacWithPublicKey:
         return HmacSha256(IssuerPublicKeyPem(), input);
       case Signer::kUnsigned:
@@ -175,8 +174,8 @@ class JwtTest : public testing::Test {
     return json::parse(*Base64UrlDecode(part));
   }
 
-  static inline fs::path* shared_dir_ = nullptr;
-  static inline EVP_PKEY* other_key_ = nullptr;
+  static inline fs::path shared_dir_;
+  static inline PkeyPtr other_key_;
   ManualClock clock_{kStart};
   std::optional<DevIssuer> issuer_;
 };
@@ -321,6 +320,13 @@ TEST_F(JwtTest, VerifyAllowsSkewPastExpiry) {
   EXPECT_TRUE(Verify(token).ok());
 
   clock_.Advance(seconds(2));
+  ExpectRefused(token, "token expired");
+}
+
+TEST_F(JwtTest, VerifyRefusesAtExactlyExpiryPlusSkew) {
+  std::string token = IssueToken();
+
+  clock_.Advance(seconds(600 + 60));
   ExpectRefused(token, "token expired");
 }
 
