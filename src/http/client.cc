@@ -1,5 +1,6 @@
 #include "http/client.h"
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,6 +8,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -96,6 +98,9 @@ Status Connection::Failure(const beast::error_code& error, const char* step) con
 }
 
 Status Connection::Open(ssl::context* tls, Clock::time_point deadline) {
+  // Name resolution is not bounded by the deadline: the resolver cannot abandon a lookup in
+  // progress. Medulla's endpoints are configured as IP addresses or local names, where the
+  // lookup returns at once.
   tcp::resolver resolver(io_);
   tcp::resolver::results_type endpoints;
   beast::error_code error = Run([&](auto done) {
@@ -117,8 +122,11 @@ Status Connection::Open(ssl::context* tls, Clock::time_point deadline) {
   if (!tls_)
     return Status::Ok();
 
-  // SNI, and the certificate must name the host the URL named.
-  if (!SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str())) {
+  // SNI carries names only, never IP literals; either way the certificate must name the host
+  // the URL named.
+  beast::error_code not_an_address;
+  asio::ip::make_address(url_.host, not_an_address);
+  if (not_an_address && !SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str())) {
     return Internal("cannot set the TLS server name");
   }
   tls_->set_verify_mode(ssl::verify_peer);
@@ -210,7 +218,8 @@ Result<ClientResponse> PooledClient::Send(const ClientRequest& request) {
   PoolKey key{url.tls, url.host, url.port};
 
   // A pooled connection the server has meanwhile closed fails before any answer arrives;
-  // that one case is retried on a fresh connection, since the request never reached a handler.
+  // that one case is retried once on a fresh connection. A server that read the request and
+  // then closed without answering looks the same, so such a request may reach it twice.
   std::unique_ptr<Connection> connection = TakeIdle(key);
   bool answered = false;
   if (connection != nullptr) {

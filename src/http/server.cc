@@ -97,9 +97,9 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const Serving& serving)
       : stream_(std::move(socket)), serving_(serving) {
-    beast::error_code ignored;
-    tcp::endpoint remote = stream_.socket().remote_endpoint(ignored);
-    if (!ignored)
+    beast::error_code error;
+    tcp::endpoint remote = stream_.socket().remote_endpoint(error);
+    if (!error)
       remote_address_ = remote.address().to_string();
   }
 
