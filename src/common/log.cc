@@ -79,10 +79,27 @@ void SetFile(const std::string& path) {
 }
 
 std::string ScrubPhiShapes(std::string_view text) {
-  static const std::regex kPhiShapes(
-      R"(\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\(?\d{3}\)?[-. ]\d{3}-\d{4}|\d{6,}|)"
-      R"([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})");
-  return std::regex_replace(std::string(text), kPhiShapes, "[redacted]");
+  // Ids Medulla mints (UUIDs, hex digests) are kept whole: they are how an operator follows a
+  // task, and they name no one. Everything else shaped like PHI is replaced.
+  static const std::regex kShapes(
+      R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32,64})"
+      R"(|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|\(?\d{3}\)?[-. ]\d{3}-\d{4}|\d{6,})"
+      R"(|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})",
+      std::regex::icase);
+  static const std::regex kMintedId(
+      R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32,64})",
+      std::regex::icase);
+
+  std::string input(text);
+  std::string out;
+  auto last = input.cbegin();
+  for (std::sregex_iterator it(input.begin(), input.end(), kShapes), end; it != end; ++it) {
+    out.append(last, input.cbegin() + it->position());
+    out += std::regex_match(it->str(), kMintedId) ? it->str() : "[redacted]";
+    last = input.cbegin() + it->position() + it->length();
+  }
+  out.append(last, input.cend());
+  return out;
 }
 
 void Write(Level level, std::string_view part, std::string_view event, nlohmann::json fields) {

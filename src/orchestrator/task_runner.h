@@ -6,6 +6,7 @@
 #include "orchestrator/router.h"
 #include "orchestrator/services.h"
 #include "store/store.h"
+#include "store/task_state.h"
 
 namespace medulla::orchestrator {
 

@@ -107,6 +107,12 @@ void ApplyWritebackFailed(TaskState& state, const Event& event) {
   intent.reason = StringField(event.payload, "reason");
 }
 
+void ApplyWritebackHeld(TaskState& state, const Event& event) {
+  IntentState& intent = IntentFor(state, event);
+  intent.status = "held";
+  intent.reason = StringField(event.payload, "reason");
+}
+
 void ApplyTaskCompleted(TaskState& state, const Event& event) {
   state.status = FinalStatus(StringField(event.payload, "status"));
   state.reason = StringField(event.payload, "reason");
@@ -183,6 +189,8 @@ void Apply(TaskState& state, const Event& event) {
     return ApplyWritebackConfirmed(state, event);
   if (type == event_type::kWritebackFailed)
     return ApplyWritebackFailed(state, event);
+  if (type == event_type::kWritebackHeld)
+    return ApplyWritebackHeld(state, event);
   if (type == event_type::kTaskCompleted)
     return ApplyTaskCompleted(state, event);
 }

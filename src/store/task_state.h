@@ -28,7 +28,7 @@ struct IntentState {
   std::string agent;
   std::string kind;
   std::string resource_type;
-  std::string status = "pending";  // pending | confirmed | failed
+  std::string status = "pending";  // pending | confirmed | held | failed
   std::string reference;           // "DocumentReference/123" once confirmed
   std::string outcome;             // created | existing, once confirmed
   std::string reason;              // why it failed

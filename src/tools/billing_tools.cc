@@ -125,7 +125,7 @@ ToolDefinition DraftClaimTool() {
   tool.name = "draft_claim";
   tool.description = "Draft a professional claim for the encounter from its codes.";
   tool.risk = RiskClass::kFinancialWrite;
-  tool.scopes = {"user/Claim.c", "user/Encounter.r"};
+  tool.scopes = {"user/Claim.c", "user/Claim.r", "user/Encounter.r"};
   tool.parameters = {{"type", "object"},
                      {"required", {"encounter", "services"}},
                      {"additionalProperties", false},

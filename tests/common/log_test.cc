@@ -18,3 +18,16 @@ TEST(ScrubPhiShapes, KeepsIdsAndCountsThatAreNotPhi) {
 
 }  // namespace
 }  // namespace medulla::log
+
+namespace medulla::log {
+namespace {
+
+TEST(ScrubPhiShapes, KeepsTaskIdsAndDigestsWhole) {
+  EXPECT_EQ(ScrubPhiShapes("task 1397559c-68f1-4b9f-8500-c5e9b94b6621"),
+            "task 1397559c-68f1-4b9f-8500-c5e9b94b6621");
+  EXPECT_EQ(ScrubPhiShapes("intent claim-0123456789abcdef0123456789abcdef"),
+            "intent claim-0123456789abcdef0123456789abcdef");
+}
+
+}  // namespace
+}  // namespace medulla::log

@@ -1,0 +1,44 @@
+// The medulla command line: each subcommand is a function returning a process exit code.
+// Failures print one line naming the reason to standard error and return non-zero.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace medulla::cli {
+
+struct ServeOptions {
+  std::string config_path;
+  int port = -1;  // -1: from the configuration
+  std::string store;
+  std::string ehr_url;
+  int workers = 0;  // 0: from the configuration
+  std::string port_file;
+};
+int Serve(const ServeOptions& options);
+
+struct TokenOptions {
+  std::string config_path;
+  std::string subject;
+  std::string tenant;
+  std::vector<std::string> roles;
+  std::vector<std::string> scopes;
+  int ttl_seconds = 3600;
+};
+int IssueToken(const TokenOptions& options);
+
+struct ClinicDayCommandOptions {
+  std::string config_path;
+  std::string server_url;
+  std::string ehr_url;
+  std::string data_dir = "data";
+  std::string report_path;
+  int timeout_seconds = 600;
+};
+int RunClinicDayCommand(const ClinicDayCommandOptions& options);
+
+// Prints "medulla: <message>" to standard error and returns 1.
+int Fail(const std::string& message);
+
+}  // namespace medulla::cli

@@ -1,0 +1,65 @@
+// medulla: the server and its command-line tools.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+namespace {
+
+void AddServe(CLI::App& app, medulla::cli::ServeOptions& options, int& exit_code) {
+  CLI::App* serve = app.add_subcommand("serve", "Run a Medulla node: gateway and workers");
+  serve->add_option("--config", options.config_path, "YAML configuration file");
+  serve->add_option("--port", options.port, "Port to listen on (0 picks a free one)");
+  serve->add_option("--store", options.store, "Store, as sqlite:PATH");
+  serve->add_option("--ehr-url", options.ehr_url, "FHIR R4 base URL of the EHR");
+  serve->add_option("--workers", options.workers, "Worker threads");
+  serve->add_option("--port-file", options.port_file, "Write the bound port to this file");
+  serve->callback([&] { exit_code = medulla::cli::Serve(options); });
+}
+
+void AddToken(CLI::App& app, medulla::cli::TokenOptions& options, int& exit_code) {
+  CLI::App* token = app.add_subcommand("token", "Development identity tokens");
+  token->require_subcommand(1);
+  CLI::App* issue = token->add_subcommand("issue", "Mint a bearer token from the dev issuer");
+  issue->add_option("--config", options.config_path, "YAML configuration file");
+  issue->add_option("--sub", options.subject, "Subject: who the token speaks for")->required();
+  issue->add_option("--tenant", options.tenant, "Tenant (organisation)")->required();
+  issue->add_option("--role", options.roles, "Role; repeat for several");
+  issue->add_option("--scope", options.scopes, "SMART scope(s); repeat or space-separate");
+  issue->add_option("--ttl", options.ttl_seconds, "Lifetime in seconds");
+  issue->callback([&] { exit_code = medulla::cli::IssueToken(options); });
+}
+
+void AddClinicDay(CLI::App& app, medulla::cli::ClinicDayCommandOptions& options,
+                  int& exit_code) {
+  CLI::App* day = app.add_subcommand("clinic-day", "Run the shipped clinic day through a node");
+  day->add_option("--config", options.config_path, "YAML configuration file");
+  day->add_option("--server", options.server_url, "Medulla base URL")->required();
+  day->add_option("--ehr-url", options.ehr_url, "FHIR R4 base URL of the EHR")->required();
+  day->add_option("--data", options.data_dir, "Folder holding clinic-day.json");
+  day->add_option("--report", options.report_path, "Write the JSON report here");
+  day->add_option("--timeout", options.timeout_seconds, "Seconds to wait for the day");
+  day->callback([&] { exit_code = medulla::cli::RunClinicDayCommand(options); });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Medulla: the operating layer for clinical AI agents"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+
+  medulla::cli::ServeOptions serve;
+  medulla::cli::TokenOptions token;
+  medulla::cli::ClinicDayCommandOptions clinic_day;
+  AddServe(app, serve, exit_code);
+  AddToken(app, token, exit_code);
+  AddClinicDay(app, clinic_day, exit_code);
+  app.add_subcommand("version", "Print the version")->callback([] { std::puts("medulla 0.1.0"); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  return exit_code;
+}
