@@ -59,6 +59,11 @@ class LoopbackTest : public testing::Test {
     router_.Add("GET", "/v1/boom", [](const Request&, const PathParams&) -> Response {
       throw std::runtime_error("secret-clinical-note");
     });
+    router_.Add("GET", "/v1/challenge", [](const Request&, const PathParams&) {
+      Response response = Response::Problem(Unauthenticated("a bearer token is required"));
+      response.headers["WWW-Authenticate"] = "Bearer realm=\"medulla\"";
+      return response;
+    });
     router_.Add("GET", "/v1/slow", [this](const Request&, const PathParams&) {
       gate_.Wait();
       return Response::Json(200, {{"late", true}});
@@ -196,6 +201,44 @@ TEST_F(LoopbackTest, ThrowingHandlerIsInternalErrorWithoutTheExceptionText) {
   EXPECT_EQ(response->Header("Content-Type"), "application/problem+json");
   EXPECT_EQ(BodyOf(*response)["title"], "Internal error");
   EXPECT_EQ(response->body.find("secret-clinical-note"), std::string::npos);
+}
+
+TEST_F(LoopbackTest, MalformedEscapeInTargetIsInvalidRequestProblem) {
+  StartServer();
+
+  Result<ClientResponse> response = Call("GET", "/v1/echo/%zz");
+
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 400);
+  EXPECT_EQ(response->Header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(BodyOf(*response)["title"], "Invalid request");
+}
+
+TEST_F(LoopbackTest, HandlerHeadersReachTheClient) {
+  StartServer();
+
+  Result<ClientResponse> response = Call("GET", "/v1/challenge");
+
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 401);
+  EXPECT_EQ(response->Header("www-authenticate"), "Bearer realm=\"medulla\"");
+  EXPECT_EQ(BodyOf(*response)["type"], "urn:medulla:problem:unauthenticated");
+  EXPECT_EQ(response->Header("Server"), "medulla");
+}
+
+TEST_F(LoopbackTest, ConnectionClosedByServerWhileIdleIsReplacedTransparently) {
+  ServerOptions options;
+  options.read_timeout = std::chrono::milliseconds(100);
+  StartServer(options);
+  ASSERT_TRUE(Call("GET", "/v1/echo/first").ok());
+
+  // Long enough, with a wide margin, for the server to drop the idle connection.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  Result<ClientResponse> response = Call("GET", "/v1/echo/second");
+
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(BodyOf(*response)["value"], "second");
+  EXPECT_EQ(server_->accepted_connections(), 2u);
 }
 
 TEST_F(LoopbackTest, SequentialRequestsReuseOneConnection) {
