@@ -29,7 +29,7 @@ struct SubmittedVisit {
   Appointment appointment;
   std::string task_id;
   bool created = false;
-  json state;
+  json state = json::object();
 };
 
 Result<json> CallJson(http::Client& client, const ClinicDayOptions& options,
@@ -62,10 +62,12 @@ Result<SubmittedVisit> Submit(http::Client& client, const ClinicDayOptions& opti
                {"patient", appointment.patient},
                {"idempotency_key", "clinic-day:" + appointment.visit}};
   ASSIGN_OR_RETURN(json answer, CallJson(client, options, "POST", "/v1/tasks", &body));
-  return SubmittedVisit{appointment, answer.value("id", ""), answer.value("created", false), {}};
+  return SubmittedVisit{appointment, answer.value("id", ""), answer.value("created", false),
+                        json::object()};
 }
 
 bool IsTerminal(const json& state) {
+  if (!state.is_object()) return false;
   std::string status = state.value("status", "");
   return status == "done" || status == "escalated" || status == "failed";
 }
