@@ -36,7 +36,15 @@ class Client {
   virtual Result<ClientResponse> Send(const ClientRequest& request) = 0;
 };
 
-// Returns a client that keeps idle connections per host for reuse.
+// Returns a client that keeps a few idle connections per (scheme, host, port) for reuse. When
+// a reused connection turns out to be closed before any response byte arrives, the request is
+// sent once more on a fresh connection; a server that read a request and then closed without
+// answering may therefore see it twice. Send() fails with kInvalidArgument for a URL that is
+// not absolute http(s) or carries user information, kDeadlineExceeded when `timeout` passes
+// (connecting, the TLS handshake, sending and reading all count against it; name resolution
+// does not), and kUnavailable when the connection is refused, reset or the TLS peer fails
+// verification. Messages name host and port, never bodies or query strings. Response bodies
+// are capped at 256 MiB.
 std::unique_ptr<Client> MakeClient();
 
 // Percent-encodes a query parameter value (RFC 3986 unreserved characters kept).
