@@ -1,0 +1,159 @@
+// Write-back against the sandbox EHR (Medplum's FHIR engine): a repeated or concurrent write
+// of one intent leaves one resource, the EHR's refusals are final, outages are retried.
+#include "fhir/integration_service.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "common/ids.h"
+#include "http/client.h"
+#include "support/sandbox_environment.h"
+
+namespace medulla::fhir {
+namespace {
+
+using nlohmann::json;
+using testing::SandboxEnvironment;
+
+const auto* const kEnvironment = SandboxEnvironment::Register();
+
+WriteIntent DraftNoteFor(const std::string& encounter) {
+  WriteIntent intent;
+  intent.kind = IntentKind::kDraftNote;
+  intent.tenant = "writeback-tests";
+  intent.task_id = NewUuid();
+  intent.patient = "Patient/writeback-patient";
+  intent.encounter = encounter;
+  intent.intent_id = MakeIntentId(intent.tenant, encounter, intent.kind);
+  intent.content = {{"subjective", "Cough for a week."}, {"objective", "Lungs clear."},
+                    {"assessment", "Viral bronchitis."}, {"plan", "Rest, fluids."},
+                    {"date", "2026-12-04T10:00:00.000Z"}};
+  return intent;
+}
+
+// Fails the first `failures` calls with kUnavailable, then passes calls through.
+class FlakyClient final : public http::Client {
+ public:
+  FlakyClient(http::Client& real, int failures) : real_(real), failures_left_(failures) {}
+  Result<http::ClientResponse> Send(const http::ClientRequest& request) override {
+    ++calls_;
+    if (failures_left_-- > 0) return Unavailable("connection reset (injected)");
+    return real_.Send(request);
+  }
+  int calls() const { return calls_; }
+
+ private:
+  http::Client& real_;
+  std::atomic<int> failures_left_;
+  std::atomic<int> calls_{0};
+};
+
+class IntegrationServiceTest : public ::testing::Test {
+ protected:
+  IntegrationServiceTest()
+      : client_(http::MakeClient()), ehr_(SandboxEnvironment::ehr().fhir_base(), *client_) {}
+
+  size_t StoredWith(const WriteIntent& intent) {
+    Result<std::vector<json>> found = ehr_.Search(
+        "DocumentReference", {{"identifier", intent.identifier().system + "|" + intent.intent_id}});
+    EXPECT_TRUE(found.ok());
+    return found.ok() ? found->size() : 0;
+  }
+
+  IntegrationService Service(FhirClient& ehr, std::vector<std::chrono::milliseconds>* waits) {
+    return IntegrationService(ehr, RetryPolicy{}, [waits](std::chrono::milliseconds wait) {
+      if (waits != nullptr) waits->push_back(wait);
+    });
+  }
+
+  std::unique_ptr<http::Client> client_;
+  FhirClient ehr_;
+};
+
+TEST_F(IntegrationServiceTest, RepeatedWriteFindsTheFirstAndLeavesOneResource) {
+  IntegrationService service = Service(ehr_, nullptr);
+  WriteIntent intent = DraftNoteFor("Encounter/repeat-" + NewUuid().substr(0, 8));
+
+  Result<WriteOutcome> first = service.Write(intent);
+  Result<WriteOutcome> second = service.Write(intent);
+
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(first->created);
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(first->reference, second->reference);
+  EXPECT_EQ(StoredWith(intent), 1u);
+}
+
+TEST_F(IntegrationServiceTest, ConcurrentIdenticalWritesLeaveOneResource) {
+  IntegrationService service = Service(ehr_, nullptr);
+  WriteIntent intent = DraftNoteFor("Encounter/race-" + NewUuid().substr(0, 8));
+  std::atomic<int> created{0};
+  std::atomic<int> confirmed{0};
+
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 8; ++i) {
+    writers.emplace_back([&] {
+      Result<WriteOutcome> outcome = service.Write(intent);
+      if (outcome.ok()) ++confirmed;
+      if (outcome.ok() && outcome->created) ++created;
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+
+  EXPECT_EQ(confirmed.load(), 8);
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(StoredWith(intent), 1u);
+}
+
+TEST_F(IntegrationServiceTest, ResourceTheEhrRefusesIsNotRetried) {
+  std::vector<std::chrono::milliseconds> waits;
+  IntegrationService service = Service(ehr_, &waits);
+  WriteIntent intent = DraftNoteFor("Encounter/invalid-" + NewUuid().substr(0, 8));
+  intent.content["date"] = "yesterday afternoon";
+
+  Result<WriteOutcome> outcome = service.Write(intent);
+
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(outcome.status().message().find("refused by the EHR"), std::string::npos);
+  EXPECT_TRUE(waits.empty());
+  EXPECT_EQ(StoredWith(intent), 0u);
+}
+
+TEST_F(IntegrationServiceTest, OutageIsRetriedWithGrowingBackoffUntilTheWriteLands) {
+  FlakyClient flaky(*client_, 2);
+  FhirClient flaky_ehr(SandboxEnvironment::ehr().fhir_base(), flaky);
+  std::vector<std::chrono::milliseconds> waits;
+  IntegrationService service = Service(flaky_ehr, &waits);
+  WriteIntent intent = DraftNoteFor("Encounter/flaky-" + NewUuid().substr(0, 8));
+
+  Result<WriteOutcome> outcome = service.Write(intent);
+
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->attempts, 3);
+  ASSERT_EQ(waits.size(), 2u);
+  EXPECT_GE(waits[0].count(), 50);
+  EXPECT_LE(waits[0].count(), 100);
+  EXPECT_GE(waits[1].count(), 100);
+  EXPECT_LE(waits[1].count(), 200);
+  EXPECT_EQ(StoredWith(intent), 1u);
+}
+
+TEST_F(IntegrationServiceTest, UnreachableEhrFailsRetryablyAfterEveryAttempt) {
+  auto client = http::MakeClient();
+  FhirClient closed("http://127.0.0.1:1/fhir/R4", *client);
+  std::vector<std::chrono::milliseconds> waits;
+  IntegrationService service = Service(closed, &waits);
+
+  Result<WriteOutcome> outcome = service.Write(DraftNoteFor("Encounter/closed"));
+
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_TRUE(IsRetryable(outcome.status()));
+  EXPECT_EQ(waits.size(), static_cast<size_t>(RetryPolicy{}.max_attempts - 1));
+}
+
+}  // namespace
+}  // namespace medulla::fhir
