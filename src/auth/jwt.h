@@ -1,5 +1,7 @@
-// JSON Web Tokens signed with RS256 (RFC 7519, RFC 7515, RFC 7518): Medulla's development
-// issuer mints them, and the gateway verifies every bearer token against a JWKS.
+// JSON Web Tokens signed with RS256 or ES256 (RFC 7519, RFC 7515, RFC 7518): Medulla's
+// development issuer mints them, and the gateway verifies every bearer token against a JWKS.
+// For tokens from real OIDC issuers with key rotation see multi_issuer.h; for per-call grants
+// see grant.h.
 #pragma once
 
 #include <chrono>
@@ -14,6 +16,16 @@
 #include "common/time.h"
 
 namespace medulla::auth {
+
+// The JWS algorithms Medulla accepts. "none", the HMAC family and everything else are refused
+// wherever a token is read.
+enum class JwsAlgorithm { kRs256, kEs256 };
+
+// Returns "RS256" or "ES256".
+const char* JwsAlgorithmName(JwsAlgorithm alg);
+
+// Parses "RS256" or "ES256"; anything else is kInvalidArgument.
+Result<JwsAlgorithm> ParseJwsAlgorithm(std::string_view name);
 
 struct TokenRequest {
   std::string subject;
@@ -62,12 +74,16 @@ struct VerifierOptions {
   std::string issuer;
   std::string audience;
   std::chrono::seconds allowed_skew{60};
+  std::vector<JwsAlgorithm> allowed_algs{JwsAlgorithm::kRs256, JwsAlgorithm::kEs256};
 };
 
-// Verifies compact JWS bearer tokens against a JWKS. Refuses, each with its own message:
-// malformed tokens, alg other than RS256 (including "none" and HMAC), unknown kid, bad
-// signatures, expired or not-yet-valid tokens beyond the allowed skew, wrong iss or aud,
-// and tokens missing sub or tenant. Thread-safe after construction; `clock` must outlive it.
+// Verifies compact JWS bearer tokens against a JWKS holding RSA (RS256) and P-256 (ES256) keys.
+// Refuses, each with its own message: malformed tokens, an alg outside allowed_algs (including
+// "none" and HMAC), an alg that does not match the type of the key its kid names (an RS256
+// token against an EC key or the reverse), unknown kid, bad signatures, expired or
+// not-yet-valid tokens beyond the allowed skew, wrong iss or aud, tokens missing sub or
+// tenant, and a purpose_of_use that is not a short code. Thread-safe after construction;
+// `clock` must outlive it.
 class TokenVerifier {
  public:
   static Result<TokenVerifier> FromJwks(const nlohmann::json& jwks, VerifierOptions options,

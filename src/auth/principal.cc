@@ -106,7 +106,11 @@ bool Principal::HasScope(const std::string& wanted) const {
 }
 
 nlohmann::json Principal::ToActorJson() const {
-  return {{"sub", subject}, {"tenant", tenant}, {"roles", roles}, {"sid", session_id}};
+  return {{"sub", subject},
+          {"tenant", tenant},
+          {"roles", roles},
+          {"sid", session_id},
+          {"purpose_of_use", purpose_of_use}};
 }
 
 }  // namespace medulla::auth

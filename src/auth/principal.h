@@ -18,6 +18,9 @@ struct Principal {
   std::string session_id;
   std::string token_id;  // the token's jti
   TimePoint expires_at;
+  // Why the data is being used (the token's "purpose_of_use" claim), recorded with every
+  // access; "treatment" when the token does not say.
+  std::string purpose_of_use = "treatment";
 
   bool HasRole(const std::string& role) const;
 
@@ -25,7 +28,8 @@ struct Principal {
   // "user/DocumentReference.c"; "user/Patient.rs" covers "user/Patient.r".
   bool HasScope(const std::string& wanted) const;
 
-  // The fields that go into every event's actor: subject, tenant, roles, session.
+  // The fields that go into every event's actor: subject, tenant, roles, session and
+  // purpose of use.
   nlohmann::json ToActorJson() const;
 };
 

@@ -72,10 +72,19 @@ TEST(Principal, ActorJsonCarriesIdentityButNotScopes) {
   principal.scopes = {"user/Patient.r"};
   principal.session_id = "s-1";
   principal.token_id = "t-1";
+  principal.purpose_of_use = "payment";
 
-  nlohmann::json expected = {
-      {"sub", "user-17"}, {"tenant", "clinic-a"}, {"roles", {"clinician"}}, {"sid", "s-1"}};
+  nlohmann::json expected = {{"sub", "user-17"},
+                             {"tenant", "clinic-a"},
+                             {"roles", {"clinician"}},
+                             {"sid", "s-1"},
+                             {"purpose_of_use", "payment"}};
   EXPECT_EQ(principal.ToActorJson(), expected);
+}
+
+TEST(Principal, PurposeOfUseDefaultsToTreatment) {
+  EXPECT_EQ(Principal().purpose_of_use, "treatment");
+  EXPECT_EQ(Principal().ToActorJson()["purpose_of_use"], "treatment");
 }
 
 }  // namespace
