@@ -47,8 +47,8 @@ const char* OutcomeName(Outcome outcome);
 
 struct Conclusion {
   Outcome outcome = Outcome::kDone;
-  std::string reason;      // why it escalated or failed; no PHI
-  nlohmann::json output;   // passed on to later steps through TaskContext::handoff
+  std::string reason;     // why it escalated or failed; no PHI
+  nlohmann::json output;  // passed on to later steps through TaskContext::handoff
 };
 
 class Agent {
@@ -56,7 +56,7 @@ class Agent {
   virtual ~Agent() = default;
 
   virtual std::string name() const = 0;
-  virtual std::string purpose() const = 0;  // the model request's purpose
+  virtual std::string purpose() const = 0;       // the model request's purpose
   virtual std::string instructions() const = 0;  // the system prompt
   virtual std::vector<std::string> tools() const = 0;
 

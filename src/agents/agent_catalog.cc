@@ -4,16 +4,19 @@ namespace medulla::agents {
 
 const char* OutcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::kDone: return "done";
-    case Outcome::kEscalated: return "escalated";
-    case Outcome::kFailed: return "failed";
+    case Outcome::kDone:
+      return "done";
+    case Outcome::kEscalated:
+      return "escalated";
+    case Outcome::kFailed:
+      return "failed";
   }
   return "failed";
 }
 
 AgentCatalog::AgentCatalog() {
-  std::unique_ptr<Agent> shipped[] = {MakeIntakeAgent(), MakeScribeAgent(),
-                                      MakeSchedulingAgent(), MakeBillingAgent()};
+  std::unique_ptr<Agent> shipped[] = {MakeIntakeAgent(), MakeScribeAgent(), MakeSchedulingAgent(),
+                                      MakeBillingAgent()};
   for (std::unique_ptr<Agent>& agent : shipped) {
     std::string name = agent->name();
     agents_.emplace(std::move(name), std::move(agent));
@@ -27,7 +30,8 @@ const Agent* AgentCatalog::Find(const std::string& name) const {
 
 std::vector<std::string> AgentCatalog::names() const {
   std::vector<std::string> out;
-  for (const auto& [name, agent] : agents_) out.push_back(name);
+  for (const auto& [name, agent] : agents_)
+    out.push_back(name);
   return out;
 }
 

@@ -15,13 +15,15 @@ class BillingAgent final : public Agent {
   std::vector<std::string> tools() const override { return {"read_encounter", "draft_claim"}; }
 
   Result<nlohmann::json> BuildContext(const TaskContext& task) const override {
-    if (task.encounter.empty()) return FailedPrecondition("billing needs an encounter");
+    if (task.encounter.empty())
+      return FailedPrecondition("billing needs an encounter");
     return nlohmann::json{{"encounter", task.encounter}, {"patient", task.patient}};
   }
 
   Conclusion Conclude(const TaskContext&, const StepRecord& step) const override {
     const ToolResult* claim = LastResultOf(step, "draft_claim");
-    if (claim != nullptr && claim->ok) return {Outcome::kDone, "", {}};
+    if (claim != nullptr && claim->ok)
+      return {Outcome::kDone, "", {}};
     if (claim == nullptr && LastResultOf(step, "read_encounter") != nullptr && !step.refused_tool) {
       return {Outcome::kEscalated, "the encounter carries no codes a claim can use", {}};
     }
@@ -31,6 +33,8 @@ class BillingAgent final : public Agent {
 
 }  // namespace
 
-std::unique_ptr<Agent> MakeBillingAgent() { return std::make_unique<BillingAgent>(); }
+std::unique_ptr<Agent> MakeBillingAgent() {
+  return std::make_unique<BillingAgent>();
+}
 
 }  // namespace medulla::agents

@@ -15,13 +15,15 @@ class IntakeAgent final : public Agent {
   std::vector<std::string> tools() const override { return {"lookup_patient"}; }
 
   Result<nlohmann::json> BuildContext(const TaskContext& task) const override {
-    if (task.patient.empty()) return FailedPrecondition("intake needs a patient reference");
+    if (task.patient.empty())
+      return FailedPrecondition("intake needs a patient reference");
     return nlohmann::json{{"patient", task.patient}};
   }
 
   Conclusion Conclude(const TaskContext&, const StepRecord& step) const override {
     const ToolResult* lookup = LastResultOf(step, "lookup_patient");
-    if (lookup == nullptr || !lookup->ok) return MissingToolConclusion(step, "lookup_patient");
+    if (lookup == nullptr || !lookup->ok)
+      return MissingToolConclusion(step, "lookup_patient");
 
     const nlohmann::json& found = lookup->result;
     if (!found.value("found", false)) {
@@ -39,6 +41,8 @@ class IntakeAgent final : public Agent {
 
 }  // namespace
 
-std::unique_ptr<Agent> MakeIntakeAgent() { return std::make_unique<IntakeAgent>(); }
+std::unique_ptr<Agent> MakeIntakeAgent() {
+  return std::make_unique<IntakeAgent>();
+}
 
 }  // namespace medulla::agents

@@ -44,6 +44,8 @@ class ScribeAgent final : public Agent {
 
 }  // namespace
 
-std::unique_ptr<Agent> MakeScribeAgent() { return std::make_unique<ScribeAgent>(); }
+std::unique_ptr<Agent> MakeScribeAgent() {
+  return std::make_unique<ScribeAgent>();
+}
 
 }  // namespace medulla::agents

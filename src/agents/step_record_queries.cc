@@ -6,7 +6,8 @@ namespace medulla::agents {
 
 const ToolResult* LastResultOf(const StepRecord& step, const std::string& tool) {
   for (auto it = step.tool_results.rbegin(); it != step.tool_results.rend(); ++it) {
-    if (it->tool == tool) return &*it;
+    if (it->tool == tool)
+      return &*it;
   }
   return nullptr;
 }
@@ -14,7 +15,8 @@ const ToolResult* LastResultOf(const StepRecord& step, const std::string& tool) 
 std::optional<nlohmann::json> LastArgumentsFor(const StepRecord& step, const std::string& tool) {
   for (auto response = step.responses.rbegin(); response != step.responses.rend(); ++response) {
     for (const model::ToolCall& call : response->tool_calls) {
-      if (call.name == tool) return call.arguments;
+      if (call.name == tool)
+        return call.arguments;
     }
   }
   return std::nullopt;
@@ -23,7 +25,8 @@ std::optional<nlohmann::json> LastArgumentsFor(const StepRecord& step, const std
 std::optional<double> LowestConfidence(const StepRecord& step) {
   std::optional<double> lowest;
   for (const model::ChatResponse& response : step.responses) {
-    if (!response.confidence) continue;
+    if (!response.confidence)
+      continue;
     lowest = lowest ? std::min(*lowest, *response.confidence) : *response.confidence;
   }
   return lowest;
@@ -41,7 +44,8 @@ Conclusion MissingToolConclusion(const StepRecord& step, const std::string& tool
                         result->code == StatusCode::kPermissionDenied ||
                         result->code == StatusCode::kInvalidArgument;
     return {needs_person ? Outcome::kEscalated : Outcome::kFailed,
-            tool + " did not complete: " + result->error, {}};
+            tool + " did not complete: " + result->error,
+            {}};
   }
   return {Outcome::kEscalated, "the model did not call " + tool, {}};
 }

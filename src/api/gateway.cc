@@ -29,8 +29,10 @@ Result<auth::Principal> Authenticate(const GatewayDependencies& deps,
 }
 
 json PrincipalRecord(const auth::Principal& principal) {
-  return {{"sub", principal.subject}, {"roles", principal.roles},
-          {"scopes", principal.scopes}, {"sid", principal.session_id}};
+  return {{"sub", principal.subject},
+          {"roles", principal.roles},
+          {"scopes", principal.scopes},
+          {"sid", principal.session_id}};
 }
 
 // Reads a task's events, hiding tasks of other tenants behind the same 404 as missing ones.
@@ -41,7 +43,8 @@ Result<std::vector<store::Event>> ReadOwnTask(const GatewayDependencies& deps,
   if (!events.ok() && events.status().code() == StatusCode::kNotFound) {
     return NotFound("no task with that id");
   }
-  if (!events.ok()) return events.status();
+  if (!events.ok())
+    return events.status();
   if (events->empty() || events->front().tenant != principal.tenant) {
     return NotFound("no task with that id");
   }
@@ -55,16 +58,19 @@ json TaskLinks(const std::string& task_id) {
 http::Response ReplayedTask(const GatewayDependencies& deps, const auth::Principal& principal,
                             const TaskRequest& request, const std::string& task_id) {
   Result<std::vector<store::Event>> events = ReadOwnTask(deps, principal, task_id);
-  if (!events.ok()) return http::Response::Problem(events.status());
+  if (!events.ok())
+    return http::Response::Problem(events.status());
   if (events->front().payload.value("request", json()) != RequestFingerprint(request)) {
     return http::Response::Problem(409, "Conflict",
                                    "the idempotency key was used for a different request");
   }
 
   store::TaskState state = store::Fold(*events);
-  http::Response response = http::Response::Json(
-      202, {{"id", task_id}, {"status", store::TaskStatusName(state.status)},
-            {"created", false}, {"links", TaskLinks(task_id)}});
+  http::Response response =
+      http::Response::Json(202, {{"id", task_id},
+                                 {"status", store::TaskStatusName(state.status)},
+                                 {"created", false},
+                                 {"links", TaskLinks(task_id)}});
   response.headers["Location"] = "/v1/tasks/" + task_id;
   response.headers["Idempotent-Replayed"] = "true";
   return response;
@@ -72,30 +78,40 @@ http::Response ReplayedTask(const GatewayDependencies& deps, const auth::Princip
 
 http::Response CreateTask(const GatewayDependencies& deps, const http::Request& request) {
   Result<auth::Principal> principal = Authenticate(deps, request);
-  if (!principal.ok()) return Unauthorized(principal.status().message());
+  if (!principal.ok())
+    return Unauthorized(principal.status().message());
 
   Result<TaskRequest> parsed =
       ParseTaskRequest(request.body, request.Header("Idempotency-Key"), deps.agents->names());
-  if (!parsed.ok()) return http::Response::Problem(400, "Invalid request", parsed.status().message());
+  if (!parsed.ok())
+    return http::Response::Problem(400, "Invalid request", parsed.status().message());
 
   json payload = {{"input", parsed->input},
                   {"principal", PrincipalRecord(*principal)},
                   {"request", RequestFingerprint(*parsed)}};
-  if (parsed->agent) payload["agent"] = *parsed->agent;
-  if (parsed->patient) payload["patient"] = *parsed->patient;
-  if (parsed->idempotency_key) payload["idempotency_key"] = *parsed->idempotency_key;
+  if (parsed->agent)
+    payload["agent"] = *parsed->agent;
+  if (parsed->patient)
+    payload["patient"] = *parsed->patient;
+  if (parsed->idempotency_key)
+    payload["idempotency_key"] = *parsed->idempotency_key;
 
-  store::NewTask task{NewUuid(), principal->tenant, parsed->idempotency_key,
+  store::NewTask task{NewUuid(),
+                      principal->tenant,
+                      parsed->idempotency_key,
                       {store::event_type::kTaskCreated, principal->ToActorJson(), payload}};
   Result<store::CreatedTask> created = deps.store->CreateTask(task);
-  if (!created.ok()) return http::Response::Problem(created.status());
-  if (!created->created) return ReplayedTask(deps, *principal, *parsed, created->task_id);
+  if (!created.ok())
+    return http::Response::Problem(created.status());
+  if (!created->created)
+    return ReplayedTask(deps, *principal, *parsed, created->task_id);
 
   metrics::Increment("medulla_tasks_created_total", "Tasks accepted by the gateway.");
   log::Info("api", "task.created", {{"task", created->task_id}, {"tenant", principal->tenant}});
-  http::Response response = http::Response::Json(
-      202, {{"id", created->task_id}, {"status", "queued"}, {"created", true},
-            {"links", TaskLinks(created->task_id)}});
+  http::Response response = http::Response::Json(202, {{"id", created->task_id},
+                                                       {"status", "queued"},
+                                                       {"created", true},
+                                                       {"links", TaskLinks(created->task_id)}});
   response.headers["Location"] = "/v1/tasks/" + created->task_id;
   return response;
 }
@@ -103,33 +119,40 @@ http::Response CreateTask(const GatewayDependencies& deps, const http::Request& 
 http::Response GetTask(const GatewayDependencies& deps, const http::Request& request,
                        const http::PathParams& params) {
   Result<auth::Principal> principal = Authenticate(deps, request);
-  if (!principal.ok()) return Unauthorized(principal.status().message());
+  if (!principal.ok())
+    return Unauthorized(principal.status().message());
 
   Result<std::vector<store::Event>> events = ReadOwnTask(deps, *principal, params.at("id"));
-  if (!events.ok()) return http::Response::Problem(events.status());
+  if (!events.ok())
+    return http::Response::Problem(events.status());
   return http::Response::Json(200, store::Fold(*events).ToJson());
 }
 
 http::Response GetTaskEvents(const GatewayDependencies& deps, const http::Request& request,
                              const http::PathParams& params) {
   Result<auth::Principal> principal = Authenticate(deps, request);
-  if (!principal.ok()) return Unauthorized(principal.status().message());
+  if (!principal.ok())
+    return Unauthorized(principal.status().message());
 
   Result<std::vector<store::Event>> events = ReadOwnTask(deps, *principal, params.at("id"));
-  if (!events.ok()) return http::Response::Problem(events.status());
+  if (!events.ok())
+    return http::Response::Problem(events.status());
 
   json listed = json::array();
-  for (const store::Event& event : *events) listed.push_back(event.ToJson());
+  for (const store::Event& event : *events)
+    listed.push_back(event.ToJson());
   return http::Response::Json(200, {{"task_id", params.at("id")}, {"events", listed}});
 }
 
 Result<size_t> ParseLimit(const http::Request& request) {
   auto found = request.query.find("limit");
-  if (found == request.query.end()) return size_t{50};
+  if (found == request.query.end())
+    return size_t{50};
   try {
     size_t used = 0;
     int limit = std::stoi(found->second, &used);
-    if (used != found->second.size() || limit < 1 || limit > 500) throw std::out_of_range("");
+    if (used != found->second.size() || limit < 1 || limit > 500)
+      throw std::out_of_range("");
     return static_cast<size_t>(limit);
   } catch (const std::exception&) {
     return InvalidArgument("'limit' must be a whole number from 1 to 500");
@@ -138,16 +161,20 @@ Result<size_t> ParseLimit(const http::Request& request) {
 
 http::Response ListTasks(const GatewayDependencies& deps, const http::Request& request) {
   Result<auth::Principal> principal = Authenticate(deps, request);
-  if (!principal.ok()) return Unauthorized(principal.status().message());
+  if (!principal.ok())
+    return Unauthorized(principal.status().message());
   Result<size_t> limit = ParseLimit(request);
-  if (!limit.ok()) return http::Response::Problem(400, "Invalid request", limit.status().message());
+  if (!limit.ok())
+    return http::Response::Problem(400, "Invalid request", limit.status().message());
 
   Result<std::vector<store::TaskSummary>> tasks = deps.store->ListTasks(principal->tenant, *limit);
-  if (!tasks.ok()) return http::Response::Problem(tasks.status());
+  if (!tasks.ok())
+    return http::Response::Problem(tasks.status());
 
   json listed = json::array();
   for (const store::TaskSummary& task : *tasks) {
-    listed.push_back({{"id", task.task_id}, {"created_at", FormatTimestamp(task.created_at)},
+    listed.push_back({{"id", task.task_id},
+                      {"created_at", FormatTimestamp(task.created_at)},
                       {"links", TaskLinks(task.task_id)}});
   }
   return http::Response::Json(200, {{"tasks", listed}});
@@ -155,9 +182,9 @@ http::Response ListTasks(const GatewayDependencies& deps, const http::Request& r
 
 http::Response Health(const GatewayDependencies& deps) {
   Result<int64_t> depth = deps.store->QueueDepth();
-  if (!depth.ok()) return http::Response::Problem(503, "Service unavailable", "store unavailable");
-  metrics::Set("medulla_queue_depth", "Tasks queued or running.", {},
-               static_cast<double>(*depth));
+  if (!depth.ok())
+    return http::Response::Problem(503, "Service unavailable", "store unavailable");
+  metrics::Set("medulla_queue_depth", "Tasks queued or running.", {}, static_cast<double>(*depth));
   return http::Response::Json(200, {{"status", "ok"}, {"queue_depth", *depth}});
 }
 
@@ -171,17 +198,20 @@ std::string RouteLabel(const std::string& path) {
     return std::find(kKnown.begin(), kKnown.end(), path) != kKnown.end() ? path : "other";
   }
   size_t slash = path.find('/', tasks.size());
-  if (slash == std::string::npos) return "/v1/tasks/{id}";
+  if (slash == std::string::npos)
+    return "/v1/tasks/{id}";
   return path.substr(slash) == "/events" ? "/v1/tasks/{id}/events" : "other";
 }
 
 http::Router MakeGatewayRouter(const GatewayDependencies& dependencies) {
   http::Router router;
   const GatewayDependencies deps = dependencies;
-  router.Add("POST", "/v1/tasks",
-             [deps](const http::Request& r, const http::PathParams&) { return CreateTask(deps, r); });
-  router.Add("GET", "/v1/tasks",
-             [deps](const http::Request& r, const http::PathParams&) { return ListTasks(deps, r); });
+  router.Add("POST", "/v1/tasks", [deps](const http::Request& r, const http::PathParams&) {
+    return CreateTask(deps, r);
+  });
+  router.Add("GET", "/v1/tasks", [deps](const http::Request& r, const http::PathParams&) {
+    return ListTasks(deps, r);
+  });
   router.Add("GET", "/v1/tasks/{id}", [deps](const http::Request& r, const http::PathParams& p) {
     return GetTask(deps, r, p);
   });

@@ -20,18 +20,21 @@ bool MatchesReference(const std::string& value, const char* type) {
 Status CheckInput(const json& input) {
   if (input.is_string()) {
     const auto& text = input.get_ref<const std::string&>();
-    if (text.empty()) return InvalidArgument("'input' is empty");
-    if (text.size() > kMaxTextInput) return InvalidArgument("'input' is too long");
+    if (text.empty())
+      return InvalidArgument("'input' is empty");
+    if (text.size() > kMaxTextInput)
+      return InvalidArgument("'input' is too long");
     return Status::Ok();
   }
-  if (!input.is_object()) return InvalidArgument("'input' must be text or an object");
+  if (!input.is_object())
+    return InvalidArgument("'input' must be text or an object");
 
   if (input.contains("dialogue") &&
       (!input["dialogue"].is_string() || input["dialogue"].get_ref<const std::string&>().empty())) {
     return InvalidArgument("'input.dialogue' must be non-empty text");
   }
-  if (input.contains("encounter") && (!input["encounter"].is_string() ||
-                                      !MatchesReference(input["encounter"], "Encounter"))) {
+  if (input.contains("encounter") &&
+      (!input["encounter"].is_string() || !MatchesReference(input["encounter"], "Encounter"))) {
     return InvalidArgument("'input.encounter' must be a reference like Encounter/<id>");
   }
   return Status::Ok();
@@ -47,8 +50,10 @@ Status CheckIdempotencyKey(const std::string& key) {
 }
 
 Result<std::optional<std::string>> OptionalString(const json& body, const char* field) {
-  if (!body.contains(field) || body[field].is_null()) return std::optional<std::string>();
-  if (!body[field].is_string()) return InvalidArgument(std::string("'") + field + "' must be text");
+  if (!body.contains(field) || body[field].is_null())
+    return std::optional<std::string>();
+  if (!body[field].is_string())
+    return InvalidArgument(std::string("'") + field + "' must be text");
   return std::optional<std::string>(body[field].get<std::string>());
 }
 
@@ -57,11 +62,12 @@ Result<std::optional<std::string>> OptionalString(const json& body, const char* 
 Result<TaskRequest> ParseTaskRequest(const std::string& body, const std::string& header_key,
                                      const std::vector<std::string>& known_agents) {
   json parsed = json::parse(body, nullptr, false);
-  if (parsed.is_discarded()) return InvalidArgument("the body is not valid JSON");
-  if (!parsed.is_object()) return InvalidArgument("the body must be a JSON object");
+  if (parsed.is_discarded())
+    return InvalidArgument("the body is not valid JSON");
+  if (!parsed.is_object())
+    return InvalidArgument("the body must be a JSON object");
 
-  static const std::vector<std::string> kFields = {"agent", "input", "patient",
-                                                   "idempotency_key"};
+  static const std::vector<std::string> kFields = {"agent", "input", "patient", "idempotency_key"};
   for (const auto& [field, value] : parsed.items()) {
     if (std::find(kFields.begin(), kFields.end(), field) == kFields.end()) {
       return InvalidArgument("unknown field '" + field.substr(0, 40) + "'");
@@ -70,12 +76,13 @@ Result<TaskRequest> ParseTaskRequest(const std::string& body, const std::string&
 
   TaskRequest request;
   ASSIGN_OR_RETURN(request.agent, OptionalString(parsed, "agent"));
-  if (request.agent && std::find(known_agents.begin(), known_agents.end(), *request.agent) ==
-                           known_agents.end()) {
+  if (request.agent &&
+      std::find(known_agents.begin(), known_agents.end(), *request.agent) == known_agents.end()) {
     return InvalidArgument("'agent' names no agent Medulla has");
   }
 
-  if (!parsed.contains("input")) return InvalidArgument("'input' is required");
+  if (!parsed.contains("input"))
+    return InvalidArgument("'input' is required");
   RETURN_IF_ERROR(CheckInput(parsed["input"]));
   request.input = parsed["input"];
 
@@ -91,14 +98,17 @@ Result<TaskRequest> ParseTaskRequest(const std::string& body, const std::string&
     }
     request.idempotency_key = header_key;
   }
-  if (request.idempotency_key) RETURN_IF_ERROR(CheckIdempotencyKey(*request.idempotency_key));
+  if (request.idempotency_key)
+    RETURN_IF_ERROR(CheckIdempotencyKey(*request.idempotency_key));
   return request;
 }
 
 json RequestFingerprint(const TaskRequest& request) {
   json fingerprint = {{"input", request.input}};
-  if (request.agent) fingerprint["agent"] = *request.agent;
-  if (request.patient) fingerprint["patient"] = *request.patient;
+  if (request.agent)
+    fingerprint["agent"] = *request.agent;
+  if (request.patient)
+    fingerprint["patient"] = *request.patient;
   return fingerprint;
 }
 

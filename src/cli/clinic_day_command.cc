@@ -14,14 +14,14 @@ namespace {
 // The clinic day acts as one clinician of a demonstration tenant who may do every step of a
 // visit: read the chart, write draft notes, book appointments and draft claims.
 Result<std::string> ClinicianToken(const Config& config) {
-  ASSIGN_OR_RETURN(auth::DevIssuer issuer,
-                   auth::DevIssuer::LoadOrCreate(config.dev_issuer_key, config.issuer,
-                                                 config.audience));
+  ASSIGN_OR_RETURN(
+      auth::DevIssuer issuer,
+      auth::DevIssuer::LoadOrCreate(config.dev_issuer_key, config.issuer, config.audience));
   auth::TokenRequest request;
   request.subject = "clinician-demo";
   request.tenant = "clinic-demo";
   request.roles = {"clinician"};
-  request.scopes = {"user/Patient.r",         "user/Encounter.r",   "user/Condition.r",
+  request.scopes = {"user/Patient.r",           "user/Encounter.r",   "user/Condition.r",
                     "user/DocumentReference.c", "user/Appointment.c", "user/Claim.cr"};
   request.ttl = std::chrono::hours(2);
   return issuer.Issue(request);
@@ -29,7 +29,8 @@ Result<std::string> ClinicianToken(const Config& config) {
 
 Status WriteReport(const std::string& path, const nlohmann::json& report) {
   std::filesystem::path target(path);
-  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
+  if (target.has_parent_path())
+    std::filesystem::create_directories(target.parent_path());
   std::filesystem::path partial = target;
   partial += ".partial";
 
@@ -37,7 +38,8 @@ Status WriteReport(const std::string& path, const nlohmann::json& report) {
   std::ofstream out(partial);
   out << report.dump(2) << "\n";
   out.close();
-  if (!out) return Unavailable("cannot write " + path);
+  if (!out)
+    return Unavailable("cannot write " + path);
   std::filesystem::rename(partial, target);
   return Status::Ok();
 }
@@ -46,9 +48,11 @@ Status WriteReport(const std::string& path, const nlohmann::json& report) {
 
 int RunClinicDayCommand(const ClinicDayCommandOptions& options) {
   Result<Config> config = LoadConfig(options.config_path);
-  if (!config.ok()) return Fail(config.status().message());
+  if (!config.ok())
+    return Fail(config.status().message());
   Result<std::string> token = ClinicianToken(*config);
-  if (!token.ok()) return Fail(token.status().message());
+  if (!token.ok())
+    return Fail(token.status().message());
 
   clinic::ClinicDayOptions run;
   run.server_url = options.server_url;
@@ -59,16 +63,18 @@ int RunClinicDayCommand(const ClinicDayCommandOptions& options) {
 
   std::unique_ptr<http::Client> client = http::MakeClient();
   Result<nlohmann::json> report = clinic::RunClinicDay(run, *client, std::cout);
-  if (!report.ok()) return Fail("clinic day failed: " + report.status().message());
+  if (!report.ok())
+    return Fail("clinic day failed: " + report.status().message());
 
   std::cout << "\n" << clinic::SummaryTable(*report);
   if (!options.report_path.empty()) {
     Status written = WriteReport(options.report_path, *report);
-    if (!written.ok()) return Fail(written.message());
+    if (!written.ok())
+      return Fail(written.message());
     std::cout << "report written to " << options.report_path << "\n";
   }
-  bool clean = (*report)["ehr_duplicates"].get<int>() == 0 &&
-               (*report)["status"].value("failed", 0) == 0;
+  bool clean =
+      (*report)["ehr_duplicates"].get<int>() == 0 && (*report)["status"].value("failed", 0) == 0;
   return clean ? 0 : 2;
 }
 

@@ -9,13 +9,15 @@ namespace {
 
 template <typename T>
 void Read(const YAML::Node& node, const char* key, T& into) {
-  if (node && node[key]) into = node[key].as<T>();
+  if (node && node[key])
+    into = node[key].as<T>();
 }
 
 void ApplyEnvironment(Config& config) {
   auto apply = [](const char* name, std::string& into) {
     const char* value = std::getenv(name);
-    if (value != nullptr && *value != '\0') into = value;
+    if (value != nullptr && *value != '\0')
+      into = value;
   };
   apply("MEDULLA_STORE", config.store);
   apply("MEDULLA_EHR_URL", config.ehr_base_url);
@@ -54,7 +56,8 @@ Status ReadFile(const std::string& path, Config& config) {
 
 Result<Config> LoadConfig(const std::string& path) {
   Config config;
-  if (!path.empty()) RETURN_IF_ERROR(ReadFile(path, config));
+  if (!path.empty())
+    RETURN_IF_ERROR(ReadFile(path, config));
   ApplyEnvironment(config);
 
   if (config.model_provider != "offline" && config.model_provider != "openai") {

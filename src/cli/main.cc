@@ -29,8 +29,7 @@ void AddToken(CLI::App& app, medulla::cli::TokenOptions& options, int& exit_code
   issue->callback([&] { exit_code = medulla::cli::IssueToken(options); });
 }
 
-void AddClinicDay(CLI::App& app, medulla::cli::ClinicDayCommandOptions& options,
-                  int& exit_code) {
+void AddClinicDay(CLI::App& app, medulla::cli::ClinicDayCommandOptions& options, int& exit_code) {
   CLI::App* day = app.add_subcommand("clinic-day", "Run the shipped clinic day through a node");
   day->add_option("--config", options.config_path, "YAML configuration file");
   day->add_option("--server", options.server_url, "Medulla base URL")->required();

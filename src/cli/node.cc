@@ -38,7 +38,8 @@ struct Node::Parts {
 namespace {
 
 Result<std::unique_ptr<model::Provider>> MakeModel(const Config& config, http::Client& client) {
-  if (config.model_provider == "offline") return model::MakeOfflineProvider();
+  if (config.model_provider == "offline")
+    return model::MakeOfflineProvider();
   model::OpenAiOptions options;
   options.base_url = config.model_base_url;
   options.model = config.model_name;
@@ -46,12 +47,11 @@ Result<std::unique_ptr<model::Provider>> MakeModel(const Config& config, http::C
   return model::MakeOpenAiProvider(options, client);
 }
 
-void ObserveRequest(const http::Request& request, const http::Response& response,
-                    double seconds) {
+void ObserveRequest(const http::Request& request, const http::Response& response, double seconds) {
   std::string route = api::RouteLabel(request.path);
-  metrics::Increment("medulla_http_requests_total", "HTTP requests by route and status.",
-                     {{"method", request.method}, {"route", route},
-                      {"status", std::to_string(response.status)}});
+  metrics::Increment(
+      "medulla_http_requests_total", "HTTP requests by route and status.",
+      {{"method", request.method}, {"route", route}, {"status", std::to_string(response.status)}});
   metrics::ObserveSeconds("medulla_http_request_duration_seconds", "HTTP request latency.",
                           {{"route", route}}, seconds);
 }
@@ -60,43 +60,52 @@ void ObserveRequest(const http::Request& request, const http::Response& response
 
 Node::Node(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
-Node::~Node() { Stop(); }
-
-void Node::Stop() {
-  if (parts_->server) parts_->server->Stop();
-  if (parts_->workers) parts_->workers->Stop();
+Node::~Node() {
+  Stop();
 }
 
-uint16_t Node::port() const { return parts_->server->port(); }
+void Node::Stop() {
+  if (parts_->server)
+    parts_->server->Stop();
+  if (parts_->workers)
+    parts_->workers->Stop();
+}
+
+uint16_t Node::port() const {
+  return parts_->server->port();
+}
 
 Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   auto parts = std::make_unique<Parts>();
-  if (!config.log_file.empty()) log::SetFile(config.log_file);
+  if (!config.log_file.empty())
+    log::SetFile(config.log_file);
 
   ASSIGN_OR_RETURN(std::string store_path, SqlitePathOf(config.store));
   ASSIGN_OR_RETURN(parts->store, store::OpenSqliteStore(store_path, SystemClock::Instance()));
-  ASSIGN_OR_RETURN(auth::DevIssuer issuer, auth::DevIssuer::LoadOrCreate(
-                                               config.dev_issuer_key, config.issuer,
-                                               config.audience));
+  ASSIGN_OR_RETURN(
+      auth::DevIssuer issuer,
+      auth::DevIssuer::LoadOrCreate(config.dev_issuer_key, config.issuer, config.audience));
   parts->issuer.emplace(std::move(issuer));
-  ASSIGN_OR_RETURN(auth::TokenVerifier verifier,
-                   auth::TokenVerifier::FromJwks(parts->issuer->Jwks(),
-                                                 {config.issuer, config.audience}));
+  ASSIGN_OR_RETURN(
+      auth::TokenVerifier verifier,
+      auth::TokenVerifier::FromJwks(parts->issuer->Jwks(), {config.issuer, config.audience}));
   parts->verifier.emplace(std::move(verifier));
 
   parts->http_client = http::MakeClient();
   ASSIGN_OR_RETURN(parts->model, MakeModel(config, *parts->http_client));
   parts->ehr = std::make_unique<fhir::FhirClient>(config.ehr_base_url, *parts->http_client);
   parts->clinical_data = std::make_unique<fhir::ClinicalData>(*parts->ehr);
-  parts->integration =
-      std::make_unique<fhir::IntegrationService>(*parts->ehr, fhir::RetryPolicy{});
+  parts->integration = std::make_unique<fhir::IntegrationService>(*parts->ehr, fhir::RetryPolicy{});
   ASSIGN_OR_RETURN(tools::ToolRegistry registry,
                    tools::ToolRegistry::Create(tools::BuiltinTools()));
   parts->tools.emplace(std::move(registry));
 
-  orchestrator::Services services{parts->store.get(),  &parts->agents,
-                                  &*parts->tools,      parts->model.get(),
-                                  parts->clinical_data.get(), parts->integration.get(),
+  orchestrator::Services services{parts->store.get(),
+                                  &parts->agents,
+                                  &*parts->tools,
+                                  parts->model.get(),
+                                  parts->clinical_data.get(),
+                                  parts->integration.get(),
                                   &SystemClock::Instance()};
   orchestrator::WorkerOptions worker_options;
   worker_options.threads = config.workers;
@@ -113,7 +122,8 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   parts->workers->Start();
 
   log::Info("node", "node.started",
-            {{"port", parts->server->port()}, {"workers", config.workers},
+            {{"port", parts->server->port()},
+             {"workers", config.workers},
              {"model", config.model_provider}});
   return std::unique_ptr<Node>(new Node(std::move(parts)));
 }

@@ -37,15 +37,21 @@ int Fail(const std::string& message) {
 
 int Serve(const ServeOptions& options) {
   Result<Config> config = LoadConfig(options.config_path);
-  if (!config.ok()) return Fail(config.status().message());
-  if (options.port >= 0) config->listen_port = static_cast<uint16_t>(options.port);
-  if (!options.store.empty()) config->store = options.store;
-  if (!options.ehr_url.empty()) config->ehr_base_url = options.ehr_url;
-  if (options.workers > 0) config->workers = options.workers;
+  if (!config.ok())
+    return Fail(config.status().message());
+  if (options.port >= 0)
+    config->listen_port = static_cast<uint16_t>(options.port);
+  if (!options.store.empty())
+    config->store = options.store;
+  if (!options.ehr_url.empty())
+    config->ehr_base_url = options.ehr_url;
+  if (options.workers > 0)
+    config->workers = options.workers;
 
   BlockShutdownSignals();
   Result<std::unique_ptr<Node>> node = Node::Start(*config);
-  if (!node.ok()) return Fail("cannot start: " + node.status().message());
+  if (!node.ok())
+    return Fail("cannot start: " + node.status().message());
 
   if (!options.port_file.empty()) {
     std::ofstream(options.port_file) << (*node)->port() << "\n";

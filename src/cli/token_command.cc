@@ -14,7 +14,8 @@ std::vector<std::string> SplitScopes(const std::vector<std::string>& given) {
   for (const std::string& flag : given) {
     std::istringstream words(flag);
     std::string scope;
-    while (words >> scope) scopes.push_back(scope);
+    while (words >> scope)
+      scopes.push_back(scope);
   }
   return scopes;
 }
@@ -23,12 +24,15 @@ std::vector<std::string> SplitScopes(const std::vector<std::string>& given) {
 
 int IssueToken(const TokenOptions& options) {
   Result<Config> config = LoadConfig(options.config_path);
-  if (!config.ok()) return Fail(config.status().message());
-  if (options.ttl_seconds <= 0) return Fail("--ttl must be a positive number of seconds");
+  if (!config.ok())
+    return Fail(config.status().message());
+  if (options.ttl_seconds <= 0)
+    return Fail("--ttl must be a positive number of seconds");
 
   Result<auth::DevIssuer> issuer =
       auth::DevIssuer::LoadOrCreate(config->dev_issuer_key, config->issuer, config->audience);
-  if (!issuer.ok()) return Fail(issuer.status().message());
+  if (!issuer.ok())
+    return Fail(issuer.status().message());
 
   auth::TokenRequest request;
   request.subject = options.subject;
@@ -37,7 +41,8 @@ int IssueToken(const TokenOptions& options) {
   request.scopes = SplitScopes(options.scopes);
   request.ttl = std::chrono::seconds(options.ttl_seconds);
   Result<std::string> token = issuer->Issue(request);
-  if (!token.ok()) return Fail(token.status().message());
+  if (!token.ok())
+    return Fail(token.status().message());
 
   std::cout << *token << "\n";
   return 0;

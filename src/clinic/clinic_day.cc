@@ -19,9 +19,11 @@ const std::vector<std::string> kAgents = {"intake", "scribe", "scheduling", "bil
 
 Result<json> ReadJsonFile(const std::string& path) {
   std::ifstream file(path);
-  if (!file) return NotFound("cannot open " + path);
+  if (!file)
+    return NotFound("cannot open " + path);
   json parsed = json::parse(file, nullptr, false);
-  if (parsed.is_discarded()) return InvalidArgument(path + " is not valid JSON");
+  if (parsed.is_discarded())
+    return InvalidArgument(path + " is not valid JSON");
   return parsed;
 }
 
@@ -51,23 +53,25 @@ Result<json> CallJson(http::Client& client, const ClinicDayOptions& options,
     return Unavailable(method + " " + path + " answered " + std::to_string(response.status) +
                        (title.empty() ? "" : ": " + title));
   }
-  if (parsed.is_discarded()) return Internal(path + " answered something that is not JSON");
+  if (parsed.is_discarded())
+    return Internal(path + " answered something that is not JSON");
   return parsed;
 }
 
 Result<SubmittedVisit> Submit(http::Client& client, const ClinicDayOptions& options,
                               const Appointment& appointment) {
-  json body = {{"input", {{"dialogue", appointment.dialogue},
-                          {"encounter", appointment.encounter}}},
-               {"patient", appointment.patient},
-               {"idempotency_key", "clinic-day:" + appointment.visit}};
+  json body = {
+      {"input", {{"dialogue", appointment.dialogue}, {"encounter", appointment.encounter}}},
+      {"patient", appointment.patient},
+      {"idempotency_key", "clinic-day:" + appointment.visit}};
   ASSIGN_OR_RETURN(json answer, CallJson(client, options, "POST", "/v1/tasks", &body));
   return SubmittedVisit{appointment, answer.value("id", ""), answer.value("created", false),
                         json::object()};
 }
 
 bool IsTerminal(const json& state) {
-  if (!state.is_object()) return false;
+  if (!state.is_object())
+    return false;
   std::string status = state.value("status", "");
   return status == "done" || status == "escalated" || status == "failed";
 }
@@ -75,7 +79,8 @@ bool IsTerminal(const json& state) {
 std::string StepsLine(const json& state) {
   std::string line;
   for (const json& step : state.value("steps", json::array())) {
-    if (!line.empty()) line += ", ";
+    if (!line.empty())
+      line += ", ";
     line += step.value("agent", "?") + " " + step.value("outcome", "?");
   }
   return line;
@@ -86,19 +91,24 @@ Status WaitForAll(http::Client& client, const ClinicDayOptions& options,
   const auto deadline = SteadyClock::now() + options.timeout;
   size_t finished = 0;
   while (finished < visits.size()) {
-    if (SteadyClock::now() > deadline) return DeadlineExceeded("the clinic day did not finish");
+    if (SteadyClock::now() > deadline)
+      return DeadlineExceeded("the clinic day did not finish");
     for (SubmittedVisit& visit : visits) {
-      if (IsTerminal(visit.state)) continue;
+      if (IsTerminal(visit.state))
+        continue;
       ASSIGN_OR_RETURN(visit.state,
                        CallJson(client, options, "GET", "/v1/tasks/" + visit.task_id, nullptr));
-      if (!IsTerminal(visit.state)) continue;
+      if (!IsTerminal(visit.state))
+        continue;
       ++finished;
       progress << "[" << std::setw(2) << finished << "/" << visits.size() << "] "
                << visit.appointment.visit << "  " << std::left << std::setw(9)
                << visit.state.value("status", "") << std::right << "  " << StepsLine(visit.state)
-               << "\n" << std::flush;
+               << "\n"
+               << std::flush;
     }
-    if (finished < visits.size()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (finished < visits.size())
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   return Status::Ok();
 }
@@ -106,7 +116,8 @@ Status WaitForAll(http::Client& client, const ClinicDayOptions& options,
 Result<json> CountEhrDuplicates(http::Client& client, const ClinicDayOptions& options) {
   std::string admin = options.ehr_url;
   size_t fhir = admin.find("/fhir/");
-  if (fhir != std::string::npos) admin = admin.substr(0, fhir);
+  if (fhir != std::string::npos)
+    admin = admin.substr(0, fhir);
 
   http::ClientRequest request;
   request.url = admin + "/__admin/duplicates?system=" + http::UrlEncode("urn:medulla:writeback");
@@ -144,12 +155,13 @@ json WriteCounts(const std::vector<SubmittedVisit>& visits) {
       std::string agent = intent.value("agent", "");
       if (status == "confirmed") {
         writes["confirmed"] = writes["confirmed"].get<int>() + 1;
-        std::string outcome = intent.value("outcome", "") == "created" ? "created"
-                                                                       : "already_present";
+        std::string outcome =
+            intent.value("outcome", "") == "created" ? "created" : "already_present";
         writes[outcome] = writes[outcome].get<int>() + 1;
         writes["by_agent"][agent] = writes["by_agent"].value(agent, 0) + 1;
       }
-      if (status == "held" || status == "failed") writes[status] = writes[status].get<int>() + 1;
+      if (status == "held" || status == "failed")
+        writes[status] = writes[status].get<int>() + 1;
     }
   }
   return writes;
@@ -187,7 +199,8 @@ Result<std::vector<Appointment>> LoadClinicDay(const std::string& data_dir) {
     appointment.dialogue = dialogue->second;
     appointments.push_back(std::move(appointment));
   }
-  if (appointments.empty()) return InvalidArgument("clinic-day.json lists no visits");
+  if (appointments.empty())
+    return InvalidArgument("clinic-day.json lists no visits");
   return appointments;
 }
 
@@ -196,8 +209,8 @@ Result<json> RunClinicDay(const ClinicDayOptions& options, http::Client& client,
   ASSIGN_OR_RETURN(std::vector<Appointment> appointments, LoadClinicDay(options.data_dir));
   const auto started = SteadyClock::now();
 
-  progress << "submitting " << appointments.size() << " visits to " << options.server_url
-           << "\n" << std::flush;
+  progress << "submitting " << appointments.size() << " visits to " << options.server_url << "\n"
+           << std::flush;
   std::vector<SubmittedVisit> visits;
   for (const Appointment& appointment : appointments) {
     ASSIGN_OR_RETURN(SubmittedVisit visit, Submit(client, options, appointment));
@@ -205,8 +218,7 @@ Result<json> RunClinicDay(const ClinicDayOptions& options, http::Client& client,
   }
   RETURN_IF_ERROR(WaitForAll(client, options, visits, progress));
   ASSIGN_OR_RETURN(json duplicates, CountEhrDuplicates(client, options));
-  const double wall_seconds =
-      std::chrono::duration<double>(SteadyClock::now() - started).count();
+  const double wall_seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
 
   json status_counts = {{"done", 0}, {"escalated", 0}, {"failed", 0}};
   int created = 0;
@@ -239,8 +251,8 @@ std::string SummaryTable(const json& report) {
     out << std::left << std::setw(11) << agent << std::right << "  " << std::setw(4)
         << agents[agent].value("done", 0) << "  " << std::setw(9)
         << agents[agent].value("escalated", 0) << "  " << std::setw(6)
-        << agents[agent].value("failed", 0) << "  " << std::setw(16)
-        << by_agent.value(agent, 0) << "\n";
+        << agents[agent].value("failed", 0) << "  " << std::setw(16) << by_agent.value(agent, 0)
+        << "\n";
   }
   const json& writes = report["writes"];
   out << "\nencounters " << report["encounters"].get<int>() << " (tasks created "
@@ -251,8 +263,8 @@ std::string SummaryTable(const json& report) {
       << writes["already_present"].get<int>() << "), held " << writes["held"].get<int>()
       << ", failed " << writes["failed"].get<int>() << "\n";
   out << "duplicates found in the EHR " << report["ehr_duplicates"].get<int>() << "\n";
-  out << "wall time " << std::fixed << std::setprecision(1)
-      << report["wall_seconds"].get<double>() << " s\n";
+  out << "wall time " << std::fixed << std::setprecision(1) << report["wall_seconds"].get<double>()
+      << " s\n";
   return out.str();
 }
 

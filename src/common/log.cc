@@ -22,33 +22,42 @@ std::shared_ptr<spdlog::logger> g_logger;  // guarded by g_logger_mutex
 
 const char* LevelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
 
 void ReadLevelFromEnvironment() {
   const char* configured = std::getenv("MEDULLA_LOG_LEVEL");
-  if (configured == nullptr) return;
+  if (configured == nullptr)
+    return;
   std::string value(configured);
-  if (value == "debug") g_level = Level::kDebug;
-  if (value == "warn") g_level = Level::kWarn;
-  if (value == "error") g_level = Level::kError;
+  if (value == "debug")
+    g_level = Level::kDebug;
+  if (value == "warn")
+    g_level = Level::kWarn;
+  if (value == "error")
+    g_level = Level::kError;
 }
 
 std::shared_ptr<spdlog::logger> MakeStderrLogger() {
-  auto logger = std::make_shared<spdlog::logger>(
-      "medulla", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>("medulla",
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_pattern("%v");
   return logger;
 }
 
 std::shared_ptr<spdlog::logger> CurrentLogger() {
   std::lock_guard lock(g_logger_mutex);
-  if (!g_logger) g_logger = MakeStderrLogger();
+  if (!g_logger)
+    g_logger = MakeStderrLogger();
   return g_logger;
 }
 
@@ -58,13 +67,16 @@ void ScrubStrings(nlohmann::json& value) {
     return;
   }
   if (value.is_structured()) {
-    for (auto& child : value) ScrubStrings(child);
+    for (auto& child : value)
+      ScrubStrings(child);
   }
 }
 
 }  // namespace
 
-void SetLevel(Level level) { g_level = level; }
+void SetLevel(Level level) {
+  g_level = level;
+}
 
 void SetFile(const std::string& path) {
   std::lock_guard lock(g_logger_mutex);
@@ -104,9 +116,11 @@ std::string ScrubPhiShapes(std::string_view text) {
 
 void Write(Level level, std::string_view part, std::string_view event, nlohmann::json fields) {
   std::call_once(g_level_from_env, ReadLevelFromEnvironment);
-  if (level < g_level.load()) return;
+  if (level < g_level.load())
+    return;
 
-  if (!fields.is_object()) fields = nlohmann::json::object();
+  if (!fields.is_object())
+    fields = nlohmann::json::object();
   ScrubStrings(fields);
 
   nlohmann::json line = {{"ts", FormatTimestamp(std::chrono::system_clock::now())},

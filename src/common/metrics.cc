@@ -33,8 +33,7 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 
 }  // namespace
 
-void Increment(const std::string& name, const std::string& help, const Labels& labels,
-               double by) {
+void Increment(const std::string& name, const std::string& help, const Labels& labels, double by) {
   Metrics& metrics = Global();
   std::lock_guard lock(metrics.mutex);
   auto& family = metrics.counters[name];

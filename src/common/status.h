@@ -49,26 +49,38 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-inline Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
+inline Status Unauthenticated(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
 inline Status PermissionDenied(std::string m) {
   return {StatusCode::kPermissionDenied, std::move(m)};
 }
-inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status Conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
+inline Status NotFound(std::string m) {
+  return {StatusCode::kNotFound, std::move(m)};
+}
+inline Status Conflict(std::string m) {
+  return {StatusCode::kConflict, std::move(m)};
+}
 inline Status FailedPrecondition(std::string m) {
   return {StatusCode::kFailedPrecondition, std::move(m)};
 }
-inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status Unavailable(std::string m) {
+  return {StatusCode::kUnavailable, std::move(m)};
+}
 inline Status DeadlineExceeded(std::string m) {
   return {StatusCode::kDeadlineExceeded, std::move(m)};
 }
-inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status Internal(std::string m) {
+  return {StatusCode::kInternal, std::move(m)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(state_).ok() && "a Result holding a Status must hold an error");
   }
@@ -97,10 +109,11 @@ class [[nodiscard]] Result {
 #define MEDULLA_CONCAT(a, b) MEDULLA_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::medulla::Status medulla_status_ = (expr);      \
-    if (!medulla_status_.ok()) return medulla_status_; \
+#define RETURN_IF_ERROR(expr)                   \
+  do {                                          \
+    ::medulla::Status medulla_status_ = (expr); \
+    if (!medulla_status_.ok())                  \
+      return medulla_status_;                   \
   } while (false)
 
 // Declares `lhs` from a Result expression, or returns its Status from the enclosing function.
@@ -108,5 +121,6 @@ class [[nodiscard]] Result {
   ASSIGN_OR_RETURN_IMPL(MEDULLA_CONCAT(medulla_result_, __LINE__), lhs, expr)
 #define ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
   auto result = (expr);                          \
-  if (!result.ok()) return result.status();      \
+  if (!result.ok())                              \
+    return result.status();                      \
   lhs = std::move(result).value()

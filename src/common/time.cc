@@ -8,16 +8,15 @@ namespace medulla {
 
 std::string FormatTimestamp(TimePoint at) {
   auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(at);
-  auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(at - seconds).count();
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(at - seconds).count();
   std::time_t epoch = std::chrono::system_clock::to_time_t(seconds);
   std::tm utc{};
   gmtime_r(&epoch, &utc);
 
   char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                utc.tm_sec, static_cast<int>(millis));
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(millis));
   return buffer;
 }
 

@@ -4,12 +4,15 @@ namespace medulla::fhir {
 
 nlohmann::json Project(const nlohmann::json& resource, const std::vector<std::string>& elements) {
   nlohmann::json projected = nlohmann::json::object();
-  if (!resource.is_object()) return projected;
+  if (!resource.is_object())
+    return projected;
 
   projected["resourceType"] = resource.value("resourceType", "");
-  if (resource.contains("id")) projected["id"] = resource["id"];
+  if (resource.contains("id"))
+    projected["id"] = resource["id"];
   for (const std::string& element : elements) {
-    if (resource.contains(element)) projected[element] = resource[element];
+    if (resource.contains(element))
+      projected[element] = resource[element];
   }
   return projected;
 }

@@ -13,10 +13,12 @@ constexpr char kFhirJson[] = "application/fhir+json";
 // in the engines Medulla talks to; they are kept off logs all the same.
 std::string OutcomeDiagnostics(const std::string& body) {
   json outcome = json::parse(body, nullptr, false);
-  if (!outcome.is_object() || !outcome.contains("issue")) return "no OperationOutcome";
+  if (!outcome.is_object() || !outcome.contains("issue"))
+    return "no OperationOutcome";
   std::string out;
   for (const json& issue : outcome["issue"]) {
-    if (!out.empty()) out += "; ";
+    if (!out.empty())
+      out += "; ";
     out += issue.value("diagnostics", issue.value("code", "issue"));
     if (issue.contains("expression") && issue["expression"].is_array() &&
         !issue["expression"].empty()) {
@@ -30,8 +32,10 @@ Status StatusForHttp(int status, const std::string& body, const std::string& wha
   if (status == 400 || status == 422) {
     return InvalidArgument(what + " refused by the EHR: " + OutcomeDiagnostics(body));
   }
-  if (status == 401 || status == 403) return PermissionDenied(what + " not authorised by EHR");
-  if (status == 404 || status == 410) return NotFound(what + " not found in the EHR");
+  if (status == 401 || status == 403)
+    return PermissionDenied(what + " not authorised by EHR");
+  if (status == 404 || status == 410)
+    return NotFound(what + " not found in the EHR");
   if (status == 409 || status == 412) {
     return Conflict(what + " conflicted in the EHR (" + std::to_string(status) + ")");
   }
@@ -60,7 +64,8 @@ Result<json> FhirClient::Read(const std::string& reference) {
   request.headers["Accept"] = kFhirJson;
 
   ASSIGN_OR_RETURN(http::ClientResponse response, client_->Send(request));
-  if (response.status != 200) return StatusForHttp(response.status, response.body, "read");
+  if (response.status != 200)
+    return StatusForHttp(response.status, response.body, "read");
   return ParseResource(response.body);
 }
 
@@ -76,12 +81,14 @@ Result<std::vector<json>> FhirClient::Search(const std::string& type,
   request.headers["Accept"] = kFhirJson;
 
   ASSIGN_OR_RETURN(http::ClientResponse response, client_->Send(request));
-  if (response.status != 200) return StatusForHttp(response.status, response.body, "search");
+  if (response.status != 200)
+    return StatusForHttp(response.status, response.body, "search");
   ASSIGN_OR_RETURN(json bundle, ParseResource(response.body));
 
   std::vector<json> resources;
   for (const json& entry : bundle.value("entry", json::array())) {
-    if (entry.contains("resource")) resources.push_back(entry["resource"]);
+    if (entry.contains("resource"))
+      resources.push_back(entry["resource"]);
   }
   return resources;
 }
@@ -89,7 +96,8 @@ Result<std::vector<json>> FhirClient::Search(const std::string& type,
 Result<CreateOutcome> FhirClient::CreateIfNoneExist(const json& resource,
                                                     const Identifier& identifier) {
   const std::string type = resource.value("resourceType", "");
-  if (type.empty()) return InvalidArgument("resource lacks resourceType");
+  if (type.empty())
+    return InvalidArgument("resource lacks resourceType");
 
   http::ClientRequest request;
   request.method = "POST";
@@ -106,7 +114,8 @@ Result<CreateOutcome> FhirClient::CreateIfNoneExist(const json& resource,
     return StatusForHttp(response.status, response.body, "create " + type);
   }
   ASSIGN_OR_RETURN(json stored, ParseResource(response.body));
-  if (!stored.contains("id")) return Internal("EHR created a resource without an id");
+  if (!stored.contains("id"))
+    return Internal("EHR created a resource without an id");
 
   return CreateOutcome{type + "/" + stored["id"].get<std::string>(), response.status == 201};
 }

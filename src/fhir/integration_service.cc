@@ -16,7 +16,8 @@ bool IsRetryable(const Status& status) {
 
 IntegrationService::IntegrationService(FhirClient& ehr, RetryPolicy policy, Sleeper sleep)
     : ehr_(&ehr), policy_(policy), sleep_(std::move(sleep)) {
-  if (!sleep_) sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!sleep_)
+    sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
 
 std::chrono::milliseconds IntegrationService::BackoffBefore(int attempt) const {
@@ -31,22 +32,28 @@ Result<WriteOutcome> IntegrationService::Write(const WriteIntent& intent) {
 
   Status last_error = Internal("no attempt made");
   for (int attempt = 1; attempt <= policy_.max_attempts; ++attempt) {
-    if (attempt > 1) sleep_(BackoffBefore(attempt - 1));
+    if (attempt > 1)
+      sleep_(BackoffBefore(attempt - 1));
 
     Result<CreateOutcome> outcome = ehr_->CreateIfNoneExist(resource, intent.identifier());
     if (outcome.ok()) {
       log::Info("fhir", "writeback.confirmed",
-                {{"task", intent.task_id}, {"intent", intent.intent_id},
-                 {"resource_type", resource["resourceType"]}, {"created", outcome->created},
+                {{"task", intent.task_id},
+                 {"intent", intent.intent_id},
+                 {"resource_type", resource["resourceType"]},
+                 {"created", outcome->created},
                  {"attempts", attempt}});
       return WriteOutcome{outcome->reference, outcome->created, attempt};
     }
 
     last_error = outcome.status();
     log::Warn("fhir", "writeback.attempt_failed",
-              {{"task", intent.task_id}, {"intent", intent.intent_id}, {"attempt", attempt},
+              {{"task", intent.task_id},
+               {"intent", intent.intent_id},
+               {"attempt", attempt},
                {"code", StatusCodeName(last_error.code())}});
-    if (!IsRetryable(last_error)) break;
+    if (!IsRetryable(last_error))
+      break;
   }
   return last_error;
 }

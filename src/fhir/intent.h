@@ -46,7 +46,6 @@ struct WriteIntent {
 };
 
 // Returns the stable intent id for one kind of write about one encounter of one tenant.
-std::string MakeIntentId(const std::string& tenant, const std::string& encounter,
-                         IntentKind kind);
+std::string MakeIntentId(const std::string& tenant, const std::string& encounter, IntentKind kind);
 
 }  // namespace medulla::fhir

@@ -34,7 +34,8 @@ json IdentifierArray(const WriteIntent& intent) {
 
 json Coding(const json& code) {
   json coding = {{"system", code.value("system", "")}, {"code", code.value("code", "")}};
-  if (code.contains("display") && code["display"].is_string()) coding["display"] = code["display"];
+  if (code.contains("display") && code["display"].is_string())
+    coding["display"] = code["display"];
   return coding;
 }
 
@@ -50,12 +51,11 @@ Result<json> DraftNote(const WriteIntent& intent) {
       {"status", "current"},
       {"docStatus", "preliminary"},
       {"type",
-       {{"coding", json::array({{{"system", loinc}, {"code", "11506-3"},
-                                 {"display", "Progress note"}}})}}},
-      {"category",
-       json::array({{{"coding", json::array({{{"system", category_system},
-                                              {"code", "clinical-note"},
-                                              {"display", "Clinical Note"}}})}}})},
+       {{"coding",
+         json::array({{{"system", loinc}, {"code", "11506-3"}, {"display", "Progress note"}}})}}},
+      {"category", json::array({{{"coding", json::array({{{"system", category_system},
+                                                          {"code", "clinical-note"},
+                                                          {"display", "Clinical Note"}}})}}})},
       {"subject", {{"reference", intent.patient}}},
       {"date", intent.content["date"]},
       {"description", "Draft visit note awaiting clinician review"},
@@ -78,7 +78,8 @@ Result<json> FollowUpAppointment(const WriteIntent& intent) {
       {"identifier", IdentifierArray(intent)},
       {"status", "booked"},
       {"appointmentType",
-       {{"coding", json::array({{{"system", appointment_type_system}, {"code", "FOLLOWUP"},
+       {{"coding", json::array({{{"system", appointment_type_system},
+                                 {"code", "FOLLOWUP"},
                                  {"display", "A follow up visit from a previous appointment"}}})}}},
       {"description", intent.content["reason"]},
       {"start", intent.content["start"]},
@@ -101,14 +102,16 @@ json ClaimDiagnoses(const json& diagnoses) {
 
 json ClaimItems(const WriteIntent& intent, size_t diagnosis_count) {
   json diagnosis_sequences = json::array();
-  for (size_t i = 1; i <= diagnosis_count; ++i) diagnosis_sequences.push_back(i);
+  for (size_t i = 1; i <= diagnosis_count; ++i)
+    diagnosis_sequences.push_back(i);
 
   json items = json::array();
   for (const json& code : intent.content["services"]) {
     json item = {{"sequence", items.size() + 1},
                  {"productOrService", {{"coding", json::array({Coding(code)})}}},
                  {"encounter", json::array({{{"reference", intent.encounter}}})}};
-    if (diagnosis_count > 0) item["diagnosisSequence"] = diagnosis_sequences;
+    if (diagnosis_count > 0)
+      item["diagnosisSequence"] = diagnosis_sequences;
     items.push_back(std::move(item));
   }
   return items;
@@ -140,12 +143,13 @@ Result<json> Claim(const WriteIntent& intent) {
        {{"coding",
          json::array({{{"system", "http://terminology.hl7.org/CodeSystem/processpriority"},
                        {"code", "normal"}}})}}},
-      {"insurance", json::array({{{"sequence", 1},
-                                  {"focal", true},
-                                  {"coverage", {{"display", content["payer"]}}}}})},
+      {"insurance",
+       json::array(
+           {{{"sequence", 1}, {"focal", true}, {"coverage", {{"display", content["payer"]}}}}})},
       {"item", ClaimItems(intent, diagnoses.size())},
   };
-  if (!diagnoses.empty()) claim["diagnosis"] = ClaimDiagnoses(diagnoses);
+  if (!diagnoses.empty())
+    claim["diagnosis"] = ClaimDiagnoses(diagnoses);
   if (content.contains("period") && content["period"].is_object()) {
     claim["billablePeriod"] = content["period"];
   }
@@ -163,7 +167,8 @@ std::string NoteText(const json& sections) {
 
   std::string text;
   for (const auto& [heading, field] : kSections) {
-    if (!text.empty()) text += "\n\n";
+    if (!text.empty())
+      text += "\n\n";
     text += heading;
     text += "\n";
     text += sections.value(field, "");
@@ -178,12 +183,16 @@ Result<nlohmann::json> ToResource(const WriteIntent& intent) {
   if (intent.encounter.rfind("Encounter/", 0) != 0) {
     return InvalidArgument("intent lacks an Encounter reference");
   }
-  if (!intent.content.is_object()) return InvalidArgument("intent content is not an object");
+  if (!intent.content.is_object())
+    return InvalidArgument("intent content is not an object");
 
   switch (intent.kind) {
-    case IntentKind::kDraftNote: return DraftNote(intent);
-    case IntentKind::kFollowUpAppointment: return FollowUpAppointment(intent);
-    case IntentKind::kClaim: return Claim(intent);
+    case IntentKind::kDraftNote:
+      return DraftNote(intent);
+    case IntentKind::kFollowUpAppointment:
+      return FollowUpAppointment(intent);
+    case IntentKind::kClaim:
+      return Claim(intent);
   }
   return Internal("unmapped intent kind");
 }

@@ -37,9 +37,11 @@ class StepLoop {
 
     for (int turn = 1; turn <= kMaxModelTurns; ++turn) {
       Result<model::ChatResponse> response = services_.model->Complete(request);
-      if (!response.ok()) return ModelFailure(response.status());
+      if (!response.ok())
+        return ModelFailure(response.status());
       RETURN_IF_ERROR(RecordResponse(*response));
-      if (response->tool_calls.empty()) return Conclude();
+      if (response->tool_calls.empty())
+        return Conclude();
 
       request.messages.push_back({"assistant", response->content, response->tool_calls, ""});
       for (const model::ToolCall& call : response->tool_calls) {
@@ -54,7 +56,8 @@ class StepLoop {
  private:
   Result<StepResult> ModelFailure(const Status& status) {
     log::Warn("orchestrator", "model.failed",
-              {{"task", task_.task_id}, {"agent", agent_.name()},
+              {{"task", task_.task_id},
+               {"agent", agent_.name()},
                {"code", StatusCodeName(status.code())}});
     return StepResult{{agents::Outcome::kFailed, "the model could not be reached", {}},
                       std::move(record_)};
@@ -78,20 +81,25 @@ class StepLoop {
 
   // Runs one tool call and returns what the model is told of it.
   Result<json> CallTool(const model::ToolCall& call, const std::vector<model::ToolOffer>& offers) {
-    json called = {{"agent", agent_.name()}, {"call_id", call.id}, {"tool", call.name},
+    json called = {{"agent", agent_.name()},
+                   {"call_id", call.id},
+                   {"tool", call.name},
                    {"arguments", call.arguments}};
     RETURN_IF_ERROR(events_.Append(event_type::kToolCalled, called, agent_.name()));
 
-    if (!IsOffered(offers, call.name)) return Refuse(call);
+    if (!IsOffered(offers, call.name))
+      return Refuse(call);
 
     Status valid = services_.tools->ValidateArguments(call.name, call.arguments);
-    if (!valid.ok()) return Fail(call, valid);
+    if (!valid.ok())
+      return Fail(call, valid);
 
     const tools::ToolDefinition* tool = services_.tools->Find(call.name);
     tools::ToolContext context = MakeToolContext();
     Result<json> result = tool->run(context, call.arguments);
     RETURN_IF_ERROR(RecordViewsAndIntents(context, *tool));
-    if (!result.ok()) return Fail(call, result.status());
+    if (!result.ok())
+      return Fail(call, result.status());
 
     record_.tool_results.push_back({call.name, true, *result, "", StatusCode::kOk});
     RETURN_IF_ERROR(events_.Append(
@@ -106,8 +114,10 @@ class StepLoop {
     log::Warn("orchestrator", "tool.refused",
               {{"task", task_.task_id}, {"agent", agent_.name()}, {"tool", call.name}});
     RETURN_IF_ERROR(events_.Append(event_type::kToolRefused,
-                                   {{"agent", agent_.name()}, {"call_id", call.id},
-                                    {"tool", call.name}, {"reason", "tool not offered"}},
+                                   {{"agent", agent_.name()},
+                                    {"call_id", call.id},
+                                    {"tool", call.name},
+                                    {"reason", "tool not offered"}},
                                    agent_.name()));
     return json{{"error", "tool not offered to this agent"}};
   }
@@ -115,8 +125,10 @@ class StepLoop {
   Result<json> Fail(const model::ToolCall& call, const Status& status) {
     record_.tool_results.push_back({call.name, false, {}, status.message(), status.code()});
     RETURN_IF_ERROR(events_.Append(event_type::kToolFailed,
-                                   {{"agent", agent_.name()}, {"call_id", call.id},
-                                    {"tool", call.name}, {"code", StatusCodeName(status.code())},
+                                   {{"agent", agent_.name()},
+                                    {"call_id", call.id},
+                                    {"tool", call.name},
+                                    {"code", StatusCodeName(status.code())},
                                     {"reason", status.message()}},
                                    agent_.name()));
     return json{{"error", status.message()}};
@@ -144,17 +156,17 @@ class StepLoop {
           agent_.name()));
     }
     for (const fhir::WriteIntent& intent : context.intents) {
-      RETURN_IF_ERROR(events_.Append(event_type::kIntentEmitted,
-                                     {{"intent_id", intent.intent_id},
-                                      {"agent", agent_.name()},
-                                      {"kind", fhir::IntentKindName(intent.kind)},
-                                      {"resource_type", fhir::ResourceTypeFor(intent.kind)},
-                                      {"risk", tools::RiskClassName(tool.risk)},
-                                      {"identifier",
-                                       {{"system", intent.identifier().system},
-                                        {"value", intent.identifier().value}}},
-                                      {"intent", intent.ToJson()}},
-                                     agent_.name()));
+      RETURN_IF_ERROR(events_.Append(
+          event_type::kIntentEmitted,
+          {{"intent_id", intent.intent_id},
+           {"agent", agent_.name()},
+           {"kind", fhir::IntentKindName(intent.kind)},
+           {"resource_type", fhir::ResourceTypeFor(intent.kind)},
+           {"risk", tools::RiskClassName(tool.risk)},
+           {"identifier",
+            {{"system", intent.identifier().system}, {"value", intent.identifier().value}}},
+           {"intent", intent.ToJson()}},
+          agent_.name()));
       record_.intents.push_back(intent);
     }
     return Status::Ok();
@@ -171,8 +183,8 @@ class StepLoop {
 }  // namespace
 
 Result<StepResult> RunAgentStep(const Services& services, const agents::Agent& agent,
-                                const agents::TaskContext& task,
-                                const auth::Principal& principal, EventWriter& events) {
+                                const agents::TaskContext& task, const auth::Principal& principal,
+                                EventWriter& events) {
   return StepLoop(services, agent, task, principal, events).Run();
 }
 

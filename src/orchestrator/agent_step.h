@@ -20,7 +20,7 @@ struct StepResult {
 // Runs `agent` for `task`. Returns an error only when the task's events can no longer be
 // written (the lease was lost); every other failure is the step's conclusion.
 Result<StepResult> RunAgentStep(const Services& services, const agents::Agent& agent,
-                                const agents::TaskContext& task,
-                                const auth::Principal& principal, EventWriter& events);
+                                const agents::TaskContext& task, const auth::Principal& principal,
+                                EventWriter& events);
 
 }  // namespace medulla::orchestrator

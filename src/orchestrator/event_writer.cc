@@ -12,7 +12,8 @@ EventWriter::EventWriter(store::Store& store, store::Lease lease, int64_t last_t
 Status EventWriter::Append(const std::string& type, nlohmann::json payload,
                            const std::string& agent) {
   nlohmann::json actor = principal_actor_;
-  if (!agent.empty()) actor["agent"] = agent;
+  if (!agent.empty())
+    actor["agent"] = agent;
 
   std::vector<store::NewEvent> events;
   events.push_back({type, std::move(actor), std::move(payload)});

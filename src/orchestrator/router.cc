@@ -16,10 +16,11 @@ Result<RouteDecision> Router::Plan(const agents::TaskContext& task,
     return RouteDecision{kVisitRoute, "a visit with a dialogue takes the visit route", 1.0,
                          std::nullopt};
   }
-  if (task.input.is_string()) return Classify(task.input.get<std::string>(), principal);
+  if (task.input.is_string())
+    return Classify(task.input.get<std::string>(), principal);
 
-  return RouteDecision{{"intake"}, "structured input without a dialogue goes to intake", 1.0,
-                       std::nullopt};
+  return RouteDecision{
+      {"intake"}, "structured input without a dialogue goes to intake", 1.0, std::nullopt};
 }
 
 Result<RouteDecision> Router::Classify(const std::string& text,
@@ -29,7 +30,8 @@ Result<RouteDecision> Router::Classify(const std::string& text,
   request.messages = {
       {"system",
        "Route the clinic request to exactly one agent: intake, scribe, scheduling or billing.",
-       {}, ""},
+       {},
+       ""},
       {"user", nlohmann::json{{"input", text}}.dump(), {}, ""}};
   request.tools = tools_->OffersFor({"route_to_agent"}, principal);
 
@@ -47,7 +49,8 @@ Result<RouteDecision> Router::Classify(const std::string& text,
     std::string agent = call.arguments["agent"];
     decision.confidence = call.arguments["confidence"];
     decision.reason = call.arguments.value("reason", "classified by the model");
-    if (decision.confidence >= kMinimumRoutingConfidence) decision.agents = {agent};
+    if (decision.confidence >= kMinimumRoutingConfidence)
+      decision.agents = {agent};
     if (decision.confidence < kMinimumRoutingConfidence) {
       decision.reason = "the request could not be routed with confidence";
     }
@@ -66,7 +69,8 @@ std::optional<std::string> Router::SkipNext(const std::string& finished, agents:
 }
 
 bool Router::EndsTask(const std::string& finished, agents::Outcome outcome) const {
-  if (outcome == agents::Outcome::kFailed) return true;
+  if (outcome == agents::Outcome::kFailed)
+    return true;
   // Nothing may be done for a patient intake could not confirm.
   return finished == "intake" && outcome != agents::Outcome::kDone;
 }

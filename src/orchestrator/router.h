@@ -14,8 +14,7 @@
 namespace medulla::orchestrator {
 
 // The agents a clinic visit passes through, in order.
-inline const std::vector<std::string> kVisitRoute = {"intake", "scribe", "scheduling",
-                                                     "billing"};
+inline const std::vector<std::string> kVisitRoute = {"intake", "scribe", "scheduling", "billing"};
 
 // A free-text request routed with less confidence than this goes to a person instead.
 inline constexpr double kMinimumRoutingConfidence = 0.5;

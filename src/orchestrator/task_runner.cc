@@ -18,17 +18,22 @@ constexpr std::chrono::seconds kLeaseRenewal{60};
 
 std::vector<std::string> Strings(const json& array) {
   std::vector<std::string> out;
-  if (!array.is_array()) return out;
+  if (!array.is_array())
+    return out;
   for (const json& item : array) {
-    if (item.is_string()) out.push_back(item.get<std::string>());
+    if (item.is_string())
+      out.push_back(item.get<std::string>());
   }
   return out;
 }
 
 Result<agents::Outcome> ParseOutcome(const std::string& name) {
-  if (name == "done") return agents::Outcome::kDone;
-  if (name == "escalated") return agents::Outcome::kEscalated;
-  if (name == "failed") return agents::Outcome::kFailed;
+  if (name == "done")
+    return agents::Outcome::kDone;
+  if (name == "escalated")
+    return agents::Outcome::kEscalated;
+  if (name == "failed")
+    return agents::Outcome::kFailed;
   return Internal("unknown step outcome recorded");
 }
 
@@ -43,14 +48,16 @@ struct Progress {
 Progress ReadProgress(const std::vector<store::Event>& events) {
   Progress progress;
   for (const store::Event& event : events) {
-    if (event.type == event_type::kTaskRouted) progress.route = Strings(event.payload["route"]);
+    if (event.type == event_type::kTaskRouted)
+      progress.route = Strings(event.payload["route"]);
     if (event.type == event_type::kHandoff && event.payload.contains("skipped")) {
       progress.skipped.insert(event.payload["skipped"].get<std::string>());
     }
     if (event.type == event_type::kAgentCompleted) {
       std::string agent = event.payload.value("agent", "");
       Result<agents::Outcome> outcome = ParseOutcome(event.payload.value("outcome", ""));
-      if (outcome.ok()) progress.concluded[agent] = *outcome;
+      if (outcome.ok())
+        progress.concluded[agent] = *outcome;
       progress.handoff[agent] = event.payload.value("output", json::object());
     }
   }
@@ -63,7 +70,8 @@ agents::TaskContext ContextFrom(const store::Event& created, const Progress& pro
   task.tenant = created.tenant;
   task.patient = created.payload.value("patient", "");
   task.input = created.payload.value("input", json());
-  if (task.input.is_object()) task.encounter = task.input.value("encounter", "");
+  if (task.input.is_object())
+    task.encounter = task.input.value("encounter", "");
   task.handoff = progress.handoff;
   return task;
 }
@@ -85,16 +93,20 @@ class TaskRun {
   Result<store::TaskStatus> Run() {
     if (progress_.route.empty()) {
       ASSIGN_OR_RETURN(bool routed, Route());
-      if (!routed) return store::TaskStatus::kEscalated;
+      if (!routed)
+        return store::TaskStatus::kEscalated;
     }
 
     for (size_t i = 0; i < progress_.route.size(); ++i) {
       const std::string& agent = progress_.route[i];
-      if (progress_.skipped.count(agent) > 0) continue;
-      if (progress_.concluded.count(agent) == 0) RETURN_IF_ERROR(RunStep(agent));
+      if (progress_.skipped.count(agent) > 0)
+        continue;
+      if (progress_.concluded.count(agent) == 0)
+        RETURN_IF_ERROR(RunStep(agent));
 
       agents::Outcome outcome = progress_.concluded[agent];
-      if (router_.EndsTask(agent, outcome)) break;
+      if (router_.EndsTask(agent, outcome))
+        break;
       if (i + 1 < progress_.route.size() && !Reached(progress_.route[i + 1])) {
         RETURN_IF_ERROR(HandOff(agent, progress_.route[i + 1]));
       }
@@ -106,7 +118,8 @@ class TaskRun {
   // Returns false when no agent can take the task, which then ends escalated.
   Result<bool> Route() {
     Result<RouteDecision> decision = router_.Plan(task_, requested_agent_, principal_);
-    if (!decision.ok()) return decision.status();
+    if (!decision.ok())
+      return decision.status();
 
     if (decision->model_response) {
       json payload = decision->model_response->ToJson();
@@ -114,12 +127,13 @@ class TaskRun {
       payload["purpose"] = "router.classify";
       RETURN_IF_ERROR(writer_.Append(event_type::kModelResponded, std::move(payload), "router"));
     }
-    RETURN_IF_ERROR(writer_.Append(event_type::kTaskRouted,
-                                   {{"route", decision->agents},
-                                    {"reason", decision->reason},
-                                    {"confidence", decision->confidence}}));
+    RETURN_IF_ERROR(
+        writer_.Append(event_type::kTaskRouted, {{"route", decision->agents},
+                                                 {"reason", decision->reason},
+                                                 {"confidence", decision->confidence}}));
     progress_.route = decision->agents;
-    if (!progress_.route.empty()) return true;
+    if (!progress_.route.empty())
+      return true;
 
     RETURN_IF_ERROR(Finish(store::TaskStatus::kEscalated, decision->reason));
     return false;
@@ -128,24 +142,27 @@ class TaskRun {
   Status RunStep(const std::string& agent_name) {
     RETURN_IF_ERROR(writer_.Renew(kLeaseRenewal));
     const agents::Agent* agent = services_.agents->Find(agent_name);
-    if (agent == nullptr) return Internal("the route names an unknown agent");
+    if (agent == nullptr)
+      return Internal("the route names an unknown agent");
 
     RETURN_IF_ERROR(writer_.Append(event_type::kAgentStarted, {{"agent", agent_name}}, agent_name));
-    ASSIGN_OR_RETURN(StepResult step,
-                     RunAgentStep(services_, *agent, task_, principal_, writer_));
+    ASSIGN_OR_RETURN(StepResult step, RunAgentStep(services_, *agent, task_, principal_, writer_));
     RETURN_IF_ERROR(WriteBack(agent_name, step));
 
     const agents::Conclusion& conclusion = step.conclusion;
     json completed = {{"agent", agent_name},
                       {"outcome", agents::OutcomeName(conclusion.outcome)},
                       {"output", conclusion.output}};
-    if (!conclusion.reason.empty()) completed["reason"] = conclusion.reason;
+    if (!conclusion.reason.empty())
+      completed["reason"] = conclusion.reason;
     RETURN_IF_ERROR(writer_.Append(event_type::kAgentCompleted, completed, agent_name));
 
-    metrics::Increment("medulla_agent_steps_total", "Agent steps by agent and outcome.",
-                       {{"agent", agent_name}, {"outcome", agents::OutcomeName(conclusion.outcome)}});
+    metrics::Increment(
+        "medulla_agent_steps_total", "Agent steps by agent and outcome.",
+        {{"agent", agent_name}, {"outcome", agents::OutcomeName(conclusion.outcome)}});
     log::Info("orchestrator", "agent.completed",
-              {{"task", task_.task_id}, {"agent", agent_name},
+              {{"task", task_.task_id},
+               {"agent", agent_name},
                {"outcome", agents::OutcomeName(conclusion.outcome)}});
     progress_.concluded[agent_name] = conclusion.outcome;
     task_.handoff[agent_name] = conclusion.output;
@@ -187,8 +204,8 @@ class TaskRun {
                                       {"retryable", fhir::IsRetryable(written.status())}},
                                      agent_name));
       step.conclusion.outcome = agents::Outcome::kFailed;
-      step.conclusion.reason = std::string("write-back of the ") +
-                               fhir::IntentKindName(intent.kind) + " failed";
+      step.conclusion.reason =
+          std::string("write-back of the ") + fhir::IntentKindName(intent.kind) + " failed";
     }
     return Status::Ok();
   }
@@ -199,7 +216,8 @@ class TaskRun {
 
   Status HandOff(const std::string& from, const std::string& to) {
     std::optional<std::string> skip = router_.SkipNext(from, progress_.concluded[from], to);
-    if (!skip) return writer_.Append(event_type::kHandoff, {{"from", from}, {"to", to}});
+    if (!skip)
+      return writer_.Append(event_type::kHandoff, {{"from", from}, {"to", to}});
 
     progress_.skipped.insert(to);
     return writer_.Append(event_type::kHandoff,
@@ -225,7 +243,8 @@ class TaskRun {
 
   Status Finish(store::TaskStatus status, const std::string& reason) {
     json payload = {{"status", store::TaskStatusName(status)}};
-    if (!reason.empty()) payload["reason"] = reason;
+    if (!reason.empty())
+      payload["reason"] = reason;
     RETURN_IF_ERROR(writer_.Append(event_type::kTaskCompleted, payload));
 
     metrics::Increment("medulla_tasks_finished_total", "Tasks finished by final status.",
@@ -261,17 +280,18 @@ Result<store::TaskStatus> RunTask(const Services& services, const Router& router
                                   const store::Lease& lease) {
   ASSIGN_OR_RETURN(std::vector<store::Event> events, services.store->ReadTask(lease.task_id));
   store::TaskState state = store::Fold(events);
-  if (store::IsTerminal(state.status)) return state.status;
+  if (store::IsTerminal(state.status))
+    return state.status;
   if (events.empty() || events.front().type != event_type::kTaskCreated) {
     return Internal("task does not begin with task.created");
   }
   return TaskRun(services, router, lease, events).Run();
 }
 
-Status AbandonTask(const Services& services, const store::Lease& lease,
-                   const std::string& reason) {
+Status AbandonTask(const Services& services, const store::Lease& lease, const std::string& reason) {
   ASSIGN_OR_RETURN(std::vector<store::Event> events, services.store->ReadTask(lease.task_id));
-  if (store::IsTerminal(store::Fold(events).status)) return Status::Ok();
+  if (store::IsTerminal(store::Fold(events).status))
+    return Status::Ok();
 
   auth::Principal principal = PrincipalFromTaskCreated(events.front());
   EventWriter writer(*services.store, lease, events.back().task_seq, principal.ToActorJson());

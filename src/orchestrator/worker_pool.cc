@@ -11,10 +11,13 @@ WorkerPool::WorkerPool(Services services, WorkerOptions options)
     : services_(services),
       router_(*services.agents, *services.tools, *services.model),
       options_(std::move(options)) {
-  if (options_.node_id.empty()) options_.node_id = "node-" + NewUuid().substr(0, 8);
+  if (options_.node_id.empty())
+    options_.node_id = "node-" + NewUuid().substr(0, 8);
 }
 
-WorkerPool::~WorkerPool() { Stop(); }
+WorkerPool::~WorkerPool() {
+  Stop();
+}
 
 void WorkerPool::Start() {
   for (int i = 0; i < options_.threads; ++i) {
@@ -26,7 +29,8 @@ void WorkerPool::Start() {
 void WorkerPool::Stop() {
   stopping_ = true;
   for (std::thread& thread : threads_) {
-    if (thread.joinable()) thread.join();
+    if (thread.joinable())
+      thread.join();
   }
   threads_.clear();
 }
@@ -50,7 +54,8 @@ void WorkerPool::WorkLoop(const std::string& worker) {
 void WorkerPool::RunClaimed(const store::Lease& lease) {
   if (lease.attempts > options_.max_attempts) {
     Status abandoned = AbandonTask(services_, lease, "the task could not be run to completion");
-    if (abandoned.ok()) (void)services_.store->Finish(lease);
+    if (abandoned.ok())
+      (void)services_.store->Finish(lease);
     return;
   }
 
@@ -58,7 +63,8 @@ void WorkerPool::RunClaimed(const store::Lease& lease) {
   if (!status.ok()) {
     // The task stays queued; its lease expires and it is claimed again.
     log::Warn("orchestrator", "task.interrupted",
-              {{"task", lease.task_id}, {"attempt", lease.attempts},
+              {{"task", lease.task_id},
+               {"attempt", lease.attempts},
                {"code", StatusCodeName(status.status().code())}});
     return;
   }

@@ -12,7 +12,8 @@ const std::vector<std::string> kPriorClaimElements = {"insurance"};
 
 json Codings(const json& concepts) {
   json out = json::array();
-  if (!concepts.is_array()) return out;
+  if (!concepts.is_array())
+    return out;
   for (const json& concept_json : concepts) {
     for (const json& coding : concept_json.value("coding", json::array())) {
       out.push_back({{"system", coding.value("system", "")},
@@ -27,8 +28,7 @@ Result<json> ReadEncounter(ToolContext& context, const json& arguments) {
   RETURN_IF_ERROR(RequireTaskReference(arguments["encounter"], context.encounter, "encounter"));
 
   ASSIGN_OR_RETURN(json encounter,
-                   context.data->Read(context.encounter, kEncounterCodingElements,
-                                      context.views));
+                   context.data->Read(context.encounter, kEncounterCodingElements, context.views));
   ASSIGN_OR_RETURN(std::vector<json> conditions,
                    context.data->Search("Condition", {{"encounter", context.encounter}},
                                         kConditionElements, context.views));
@@ -53,7 +53,8 @@ Result<std::string> PayerOf(ToolContext& context) {
   for (const json& claim : prior_claims) {
     for (const json& insurance : claim.value("insurance", json::array())) {
       std::string payer = insurance.value("coverage", json::object()).value("display", "");
-      if (!payer.empty()) return payer;
+      if (!payer.empty())
+        return payer;
     }
   }
   return FailedPrecondition("no payer is on record for the encounter");
@@ -62,11 +63,11 @@ Result<std::string> PayerOf(ToolContext& context) {
 Result<json> DraftClaim(ToolContext& context, const json& arguments) {
   RETURN_IF_ERROR(RequireTaskReference(arguments["encounter"], context.encounter, "encounter"));
 
-  ASSIGN_OR_RETURN(json encounter, context.data->Read(context.encounter,
-                                                      kEncounterBillingElements, context.views));
-  std::string provider =
-      encounter.value("serviceProvider", json::object()).value("reference", "");
-  if (provider.empty()) return FailedPrecondition("the encounter names no service provider");
+  ASSIGN_OR_RETURN(json encounter,
+                   context.data->Read(context.encounter, kEncounterBillingElements, context.views));
+  std::string provider = encounter.value("serviceProvider", json::object()).value("reference", "");
+  if (provider.empty())
+    return FailedPrecondition("the encounter names no service provider");
   ASSIGN_OR_RETURN(std::string payer, PayerOf(context));
 
   fhir::WriteIntent intent;
@@ -81,7 +82,8 @@ Result<json> DraftClaim(ToolContext& context, const json& arguments) {
                     {"payer", payer},
                     {"diagnoses", arguments.value("diagnoses", json::array())},
                     {"services", arguments["services"]}};
-  if (encounter.contains("period")) intent.content["period"] = encounter["period"];
+  if (encounter.contains("period"))
+    intent.content["period"] = encounter["period"];
   context.intents.push_back(intent);
 
   return json{{"intent_id", intent.intent_id}, {"status", "queued for write-back"}};

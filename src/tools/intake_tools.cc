@@ -4,8 +4,7 @@ namespace medulla::tools {
 namespace {
 
 // Intake confirms the patient exists, is active and is alive: nothing else of the record.
-const std::vector<std::string> kIntakeElements = {"active", "deceasedBoolean",
-                                                  "deceasedDateTime"};
+const std::vector<std::string> kIntakeElements = {"active", "deceasedBoolean", "deceasedDateTime"};
 
 Result<nlohmann::json> LookupPatient(ToolContext& context, const nlohmann::json& arguments) {
   const std::string patient = arguments["patient"];
@@ -15,7 +14,8 @@ Result<nlohmann::json> LookupPatient(ToolContext& context, const nlohmann::json&
   if (!record.ok() && record.status().code() == StatusCode::kNotFound) {
     return nlohmann::json{{"found", false}};
   }
-  if (!record.ok()) return record.status();
+  if (!record.ok())
+    return record.status();
 
   bool deceased = record->value("deceasedBoolean", false) || record->contains("deceasedDateTime");
   return nlohmann::json{

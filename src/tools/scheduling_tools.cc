@@ -13,14 +13,17 @@ TimePoint ClinicMorning(TimePoint at) {
   using namespace std::chrono;
   auto day = floor<days>(at);
   weekday week_day{sys_days(day)};
-  if (week_day == Saturday) day += days(2);
-  if (week_day == Sunday) day += days(1);
+  if (week_day == Saturday)
+    day += days(2);
+  if (week_day == Sunday)
+    day += days(1);
   return day + hours(9);
 }
 
 Result<nlohmann::json> BookFollowUp(ToolContext& context, const nlohmann::json& arguments) {
   RETURN_IF_ERROR(RequireTaskReference(arguments["patient"], context.patient, "patient"));
-  if (context.encounter.empty()) return FailedPrecondition("the task has no encounter");
+  if (context.encounter.empty())
+    return FailedPrecondition("the task has no encounter");
 
   const int after_days = arguments["after_days"];
   TimePoint start = ClinicMorning(context.clock->Now() + std::chrono::days(after_days));

@@ -4,7 +4,8 @@ namespace medulla::tools {
 namespace {
 
 Result<nlohmann::json> DraftNote(ToolContext& context, const nlohmann::json& arguments) {
-  if (context.encounter.empty()) return FailedPrecondition("the task has no encounter");
+  if (context.encounter.empty())
+    return FailedPrecondition("the task has no encounter");
 
   fhir::WriteIntent intent;
   intent.kind = fhir::IntentKind::kDraftNote;
@@ -23,7 +24,9 @@ Result<nlohmann::json> DraftNote(ToolContext& context, const nlohmann::json& arg
   return nlohmann::json{{"intent_id", intent.intent_id}, {"status", "queued for write-back"}};
 }
 
-nlohmann::json SectionSchema() { return {{"type", "string"}, {"maxLength", 20000}}; }
+nlohmann::json SectionSchema() {
+  return {{"type", "string"}, {"maxLength", 20000}};
+}
 
 }  // namespace
 
@@ -34,16 +37,15 @@ ToolDefinition DraftNoteTool() {
       "Save a draft SOAP note for this visit; a clinician reviews and signs it in the EHR.";
   tool.risk = RiskClass::kDraftWrite;
   tool.scopes = {"user/DocumentReference.c"};
-  tool.parameters = {
-      {"type", "object"},
-      {"required", {"subjective", "objective", "assessment", "plan", "confidence"}},
-      {"additionalProperties", false},
-      {"properties",
-       {{"subjective", SectionSchema()},
-        {"objective", SectionSchema()},
-        {"assessment", SectionSchema()},
-        {"plan", SectionSchema()},
-        {"confidence", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}}}}};
+  tool.parameters = {{"type", "object"},
+                     {"required", {"subjective", "objective", "assessment", "plan", "confidence"}},
+                     {"additionalProperties", false},
+                     {"properties",
+                      {{"subjective", SectionSchema()},
+                       {"objective", SectionSchema()},
+                       {"assessment", SectionSchema()},
+                       {"plan", SectionSchema()},
+                       {"confidence", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}}}}};
   tool.run = DraftNote;
   return tool;
 }

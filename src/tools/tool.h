@@ -38,7 +38,7 @@ struct ToolContext {
   fhir::ClinicalData* data = nullptr;
   const Clock* clock = nullptr;
 
-  std::vector<fhir::DataView> views;        // filled by reads
+  std::vector<fhir::DataView> views;       // filled by reads
   std::vector<fhir::WriteIntent> intents;  // filled by writes
 };
 

@@ -19,11 +19,16 @@ ToolRegistry::~ToolRegistry() = default;
 
 const char* RiskClassName(RiskClass risk) {
   switch (risk) {
-    case RiskClass::kNone: return "none";
-    case RiskClass::kRead: return "read";
-    case RiskClass::kDraftWrite: return "draft_write";
-    case RiskClass::kClinicalWrite: return "clinical_write";
-    case RiskClass::kFinancialWrite: return "financial_write";
+    case RiskClass::kNone:
+      return "none";
+    case RiskClass::kRead:
+      return "read";
+    case RiskClass::kDraftWrite:
+      return "draft_write";
+    case RiskClass::kClinicalWrite:
+      return "clinical_write";
+    case RiskClass::kFinancialWrite:
+      return "financial_write";
   }
   return "none";
 }
@@ -57,19 +62,23 @@ const ToolDefinition* ToolRegistry::Find(const std::string& name) const {
 Status ToolRegistry::ValidateArguments(const std::string& name,
                                        const nlohmann::json& arguments) const {
   auto found = tools_.find(name);
-  if (found == tools_.end()) return NotFound("no tool named '" + name + "'");
+  if (found == tools_.end())
+    return NotFound("no tool named '" + name + "'");
 
   valijson::Validator validator;
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter target(arguments);
-  if (validator.validate(found->second->schema, target, &results)) return Status::Ok();
+  if (validator.validate(found->second->schema, target, &results))
+    return Status::Ok();
 
   std::string reasons;
   valijson::ValidationResults::Error error;
   while (results.popError(error) && reasons.size() < 300) {
     std::string where;
-    for (const std::string& step : error.context) where += step;
-    if (!reasons.empty()) reasons += "; ";
+    for (const std::string& step : error.context)
+      where += step;
+    if (!reasons.empty())
+      reasons += "; ";
     reasons += where + ": " + error.description;
   }
   return InvalidArgument("arguments for '" + name + "' do not match its schema: " + reasons);
@@ -77,7 +86,8 @@ Status ToolRegistry::ValidateArguments(const std::string& name,
 
 bool ToolRegistry::Permits(const ToolDefinition& tool, const auth::Principal& principal) const {
   for (const std::string& scope : tool.scopes) {
-    if (!principal.HasScope(scope)) return false;
+    if (!principal.HasScope(scope))
+      return false;
   }
   return true;
 }
@@ -87,7 +97,8 @@ std::vector<model::ToolOffer> ToolRegistry::OffersFor(const std::vector<std::str
   std::vector<model::ToolOffer> offers;
   for (const std::string& name : names) {
     const ToolDefinition* tool = Find(name);
-    if (tool == nullptr || !Permits(*tool, principal)) continue;
+    if (tool == nullptr || !Permits(*tool, principal))
+      continue;
     offers.push_back({tool->name, tool->description, tool->parameters});
   }
   return offers;

@@ -30,9 +30,9 @@ class GatewayTest : public ::testing::Test {
 };
 
 TEST_F(GatewayTest, CreateTaskAnswers202WithTheTaskAndItsLinks) {
-  http::ClientResponse response = node_.Call(
-      "POST", "/v1/tasks", R"({"input": "please book a follow-up", "patient": "Patient/p1"})",
-      token_);
+  http::ClientResponse response =
+      node_.Call("POST", "/v1/tasks",
+                 R"({"input": "please book a follow-up", "patient": "Patient/p1"})", token_);
 
   ASSERT_EQ(response.status, 202) << response.body;
   json answer = json::parse(response.body);
@@ -128,8 +128,7 @@ TEST_F(GatewayTest, MissingTokenIsRefusedWith401AndAChallenge) {
 TEST_F(GatewayTest, TokenFromAnotherIssuerKeyIsRefused) {
   RunningNode other(kClosedEhr, 1);
 
-  http::ClientResponse response =
-      node_.Call("GET", "/v1/tasks", "", other.Token("clinic-a"));
+  http::ClientResponse response = node_.Call("GET", "/v1/tasks", "", other.Token("clinic-a"));
 
   EXPECT_EQ(response.status, 401);
   EXPECT_EQ(Problem(response)["title"], "Unauthenticated");

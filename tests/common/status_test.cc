@@ -6,7 +6,8 @@ namespace medulla {
 namespace {
 
 Result<int> ParsePositive(int value) {
-  if (value <= 0) return InvalidArgument("value must be positive");
+  if (value <= 0)
+    return InvalidArgument("value must be positive");
   return value;
 }
 

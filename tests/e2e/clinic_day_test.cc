@@ -41,9 +41,9 @@ TEST(ClinicDay, EveryVisitEndsAndTheEhrHoldsNoDuplicate) {
   for (const char* agent : {"intake", "scribe", "billing"}) {
     EXPECT_GT(report["agents"][agent]["done"].get<int>(), 0) << agent;
   }
-  EXPECT_EQ(report["writes"]["confirmed"].get<int>(),
-            report["writes"]["created"].get<int>() +
-                report["writes"]["already_present"].get<int>());
+  EXPECT_EQ(
+      report["writes"]["confirmed"].get<int>(),
+      report["writes"]["created"].get<int>() + report["writes"]["already_present"].get<int>());
   EXPECT_GT(report["writes"]["created"].get<int>(), 40);
   EXPECT_FALSE(clinic::SummaryTable(report).empty());
 

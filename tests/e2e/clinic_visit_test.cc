@@ -38,22 +38,24 @@ class ClinicVisitTest : public ::testing::Test {
         ehr_(SandboxEnvironment::ehr().fhir_base(), *client_) {
     Result<std::vector<clinic::Appointment>> day = clinic::LoadClinicDay("data");
     EXPECT_TRUE(day.ok()) << day.status().ToString();
-    if (day.ok()) appointments_ = *day;
+    if (day.ok())
+      appointments_ = *day;
   }
 
   const clinic::Appointment& Visit(const std::string& id) {
     for (const clinic::Appointment& appointment : appointments_) {
-      if (appointment.visit == id) return appointment;
+      if (appointment.visit == id)
+        return appointment;
     }
     ADD_FAILURE() << "no visit " << id << " in the clinic day";
     return appointments_.front();
   }
 
   json RunVisit(const clinic::Appointment& visit, const std::string& patient) {
-    std::string task = node_.Submit({{"input", {{"dialogue", visit.dialogue},
-                                                {"encounter", visit.encounter}}},
-                                     {"patient", patient}},
-                                    token_);
+    std::string task =
+        node_.Submit({{"input", {{"dialogue", visit.dialogue}, {"encounter", visit.encounter}}},
+                      {"patient", patient}},
+                     token_);
     return node_.WaitForTask(task, token_);
   }
 
@@ -64,8 +66,8 @@ class ClinicVisitTest : public ::testing::Test {
   }
 
   json Events(const std::string& task) {
-    return json::parse(node_.Call("GET", "/v1/tasks/" + task + "/events", "", token_).body)
-        ["events"];
+    return json::parse(
+        node_.Call("GET", "/v1/tasks/" + task + "/events", "", token_).body)["events"];
   }
 
   // The resources the EHR holds under Medulla's business identifier for one write.
@@ -80,7 +82,8 @@ class ClinicVisitTest : public ::testing::Test {
 
   static json StepOf(const json& state, const std::string& agent) {
     for (const json& step : state["steps"]) {
-      if (step["agent"] == agent) return step;
+      if (step["agent"] == agent)
+        return step;
     }
     return json();
   }
@@ -102,7 +105,8 @@ TEST_F(ClinicVisitTest, VisitRunsEveryAgentAndWritesNoteAppointmentAndClaim) {
     EXPECT_EQ(StepOf(state, agent)["outcome"], "done") << agent;
   }
   ASSERT_EQ(state["intents"].size(), 3u);
-  for (const json& intent : state["intents"]) EXPECT_EQ(intent["status"], "confirmed");
+  for (const json& intent : state["intents"])
+    EXPECT_EQ(intent["status"], "confirmed");
 
   std::vector<json> notes = Written(visit.encounter, fhir::IntentKind::kDraftNote);
   ASSERT_EQ(notes.size(), 1u);
@@ -119,7 +123,8 @@ TEST_F(ClinicVisitTest, VisitRunsEveryAgentAndWritesNoteAppointmentAndClaim) {
   EXPECT_EQ(appointments[0]["participant"][0]["actor"]["reference"], visit.patient);
   auto days_ahead = std::chrono::duration_cast<std::chrono::hours>(
                         *ParseTimestamp(appointments[0]["start"]) - SystemClock().Now())
-                        .count() / 24.0;
+                        .count() /
+                    24.0;
   EXPECT_GT(days_ahead, 13.0);
   EXPECT_LT(days_ahead, 17.0);  // two weeks, moved off a weekend at most
 
@@ -165,7 +170,8 @@ TEST_F(ClinicVisitTest, IntakeRecordsWhichPatientElementsItViewed) {
   ASSERT_EQ(state["status"], "done");
   json viewed;
   for (const json& event : Events(state["id"])) {
-    if (event["type"] == "data.viewed") viewed = event["payload"];
+    if (event["type"] == "data.viewed")
+      viewed = event["payload"];
   }
   ASSERT_TRUE(viewed.is_object());
   EXPECT_EQ(viewed["resource"], visit.patient);
@@ -185,7 +191,8 @@ TEST_F(ClinicVisitTest, SchedulingBooksTheIntervalThePlanStates) {
   ASSERT_EQ(booked.size(), 1u);
   auto days_ahead = std::chrono::duration_cast<std::chrono::hours>(
                         *ParseTimestamp(booked[0]["start"]) - SystemClock().Now())
-                        .count() / 24.0;
+                        .count() /
+                    24.0;
   EXPECT_GT(days_ahead, 89.0);
   EXPECT_LT(days_ahead, 93.0);
 }
@@ -193,10 +200,9 @@ TEST_F(ClinicVisitTest, SchedulingBooksTheIntervalThePlanStates) {
 TEST_F(ClinicVisitTest, SchedulingBooksNothingWhenThePlanAsksForNoFollowUp) {
   const clinic::Appointment& visit = Visit("D2N032");
 
-  json state = RunAgent("scheduling",
-                        {{"plan", "Continue the current medication."},
-                         {"encounter", visit.encounter}},
-                        visit.patient);
+  json state = RunAgent(
+      "scheduling", {{"plan", "Continue the current medication."}, {"encounter", visit.encounter}},
+      visit.patient);
 
   EXPECT_EQ(state["status"], "done");
   EXPECT_TRUE(state["intents"].empty());
@@ -225,10 +231,10 @@ TEST_F(ClinicVisitTest, ARepeatedVisitOnAFreshNodeFindsItsWritesAndDuplicatesNot
 
   RunningNode fresh(SandboxEnvironment::ehr().fhir_base());
   std::string token = fresh.Token("clinic-visits");
-  std::string task = fresh.Submit({{"input", {{"dialogue", visit.dialogue},
-                                              {"encounter", visit.encounter}}},
-                                   {"patient", visit.patient}},
-                                  token);
+  std::string task =
+      fresh.Submit({{"input", {{"dialogue", visit.dialogue}, {"encounter", visit.encounter}}},
+                    {"patient", visit.patient}},
+                   token);
   json second = fresh.WaitForTask(task, token);
 
   ASSERT_EQ(second["intents"].size(), first["intents"].size());

@@ -27,8 +27,10 @@ WriteIntent DraftNoteFor(const std::string& encounter) {
   intent.patient = "Patient/writeback-patient";
   intent.encounter = encounter;
   intent.intent_id = MakeIntentId(intent.tenant, encounter, intent.kind);
-  intent.content = {{"subjective", "Cough for a week."}, {"objective", "Lungs clear."},
-                    {"assessment", "Viral bronchitis."}, {"plan", "Rest, fluids."},
+  intent.content = {{"subjective", "Cough for a week."},
+                    {"objective", "Lungs clear."},
+                    {"assessment", "Viral bronchitis."},
+                    {"plan", "Rest, fluids."},
                     {"date", "2026-12-04T10:00:00.000Z"}};
   return intent;
 }
@@ -39,7 +41,8 @@ class FlakyClient final : public http::Client {
   FlakyClient(http::Client& real, int failures) : real_(real), failures_left_(failures) {}
   Result<http::ClientResponse> Send(const http::ClientRequest& request) override {
     ++calls_;
-    if (failures_left_-- > 0) return Unavailable("connection reset (injected)");
+    if (failures_left_-- > 0)
+      return Unavailable("connection reset (injected)");
     return real_.Send(request);
   }
   int calls() const { return calls_; }
@@ -64,7 +67,8 @@ class IntegrationServiceTest : public ::testing::Test {
 
   IntegrationService Service(FhirClient& ehr, std::vector<std::chrono::milliseconds>* waits) {
     return IntegrationService(ehr, RetryPolicy{}, [waits](std::chrono::milliseconds wait) {
-      if (waits != nullptr) waits->push_back(wait);
+      if (waits != nullptr)
+        waits->push_back(wait);
     });
   }
 
@@ -97,11 +101,14 @@ TEST_F(IntegrationServiceTest, ConcurrentIdenticalWritesLeaveOneResource) {
   for (int i = 0; i < 8; ++i) {
     writers.emplace_back([&] {
       Result<WriteOutcome> outcome = service.Write(intent);
-      if (outcome.ok()) ++confirmed;
-      if (outcome.ok() && outcome->created) ++created;
+      if (outcome.ok())
+        ++confirmed;
+      if (outcome.ok() && outcome->created)
+        ++created;
     });
   }
-  for (std::thread& writer : writers) writer.join();
+  for (std::thread& writer : writers)
+    writer.join();
 
   EXPECT_EQ(confirmed.load(), 8);
   EXPECT_EQ(created.load(), 1);

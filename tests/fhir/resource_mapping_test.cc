@@ -29,10 +29,11 @@ TEST(MakeIntentId, IsStablePerTenantEncounterAndKind) {
 }
 
 TEST(ToResource, DraftNoteIsAPreliminaryDocumentReferenceCarryingItsIdentifier) {
-  WriteIntent intent = IntentOf(IntentKind::kDraftNote,
-                                {{"subjective", "Knee pain."}, {"objective", "Swelling."},
-                                 {"assessment", "Meniscal tear."}, {"plan", "Brace."},
-                                 {"date", "2026-12-04T10:00:00.000Z"}});
+  WriteIntent intent = IntentOf(IntentKind::kDraftNote, {{"subjective", "Knee pain."},
+                                                         {"objective", "Swelling."},
+                                                         {"assessment", "Meniscal tear."},
+                                                         {"plan", "Brace."},
+                                                         {"date", "2026-12-04T10:00:00.000Z"}});
 
   Result<json> resource = ToResource(intent);
 
@@ -47,10 +48,11 @@ TEST(ToResource, DraftNoteIsAPreliminaryDocumentReferenceCarryingItsIdentifier) 
 }
 
 TEST(ToResource, FollowUpIsABookedAppointmentForThePatient) {
-  Result<json> resource = ToResource(IntentOf(
-      IntentKind::kFollowUpAppointment,
-      {{"start", "2026-12-18T09:00:00.000Z"}, {"end", "2026-12-18T09:20:00.000Z"},
-       {"minutes", 20}, {"reason", "Recheck knee"}}));
+  Result<json> resource =
+      ToResource(IntentOf(IntentKind::kFollowUpAppointment, {{"start", "2026-12-18T09:00:00.000Z"},
+                                                             {"end", "2026-12-18T09:20:00.000Z"},
+                                                             {"minutes", 20},
+                                                             {"reason", "Recheck knee"}}));
 
   ASSERT_TRUE(resource.ok());
   EXPECT_EQ((*resource)["status"], "booked");
@@ -59,11 +61,13 @@ TEST(ToResource, FollowUpIsABookedAppointmentForThePatient) {
 }
 
 TEST(ToResource, ClaimLinksEveryItemToTheEncounterAndItsDiagnoses) {
-  Result<json> resource = ToResource(IntentOf(
-      IntentKind::kClaim,
-      {{"created", "2026-12-04"}, {"provider", "Organization/o1"}, {"payer", "medicare"},
-       {"diagnoses", {{{"system", "http://snomed.info/sct"}, {"code", "44054006"}}}},
-       {"services", {{{"system", "http://snomed.info/sct"}, {"code", "185349003"}}}}}));
+  Result<json> resource = ToResource(
+      IntentOf(IntentKind::kClaim,
+               {{"created", "2026-12-04"},
+                {"provider", "Organization/o1"},
+                {"payer", "medicare"},
+                {"diagnoses", {{{"system", "http://snomed.info/sct"}, {"code", "44054006"}}}},
+                {"services", {{{"system", "http://snomed.info/sct"}, {"code", "185349003"}}}}}));
 
   ASSERT_TRUE(resource.ok());
   EXPECT_EQ((*resource)["status"], "draft");
@@ -98,10 +102,10 @@ INSTANTIATE_TEST_SUITE_P(
         MissingFieldCase{IntentKind::kClaim,
                          {{"created", "2026-12-04"}, {"provider", "Organization/o"}},
                          "'payer'"},
-        MissingFieldCase{IntentKind::kClaim,
-                         {{"created", "2026-12-04"}, {"provider", "Organization/o"},
-                          {"payer", "medicare"}},
-                         "'services'"}));
+        MissingFieldCase{
+            IntentKind::kClaim,
+            {{"created", "2026-12-04"}, {"provider", "Organization/o"}, {"payer", "medicare"}},
+            "'services'"}));
 
 TEST(ToResource, RefusesAnIntentWithoutPatientOrEncounter) {
   WriteIntent intent = IntentOf(IntentKind::kDraftNote, {{"date", "2026-12-04"}});

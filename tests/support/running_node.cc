@@ -17,8 +17,10 @@ RunningNode::RunningNode(const std::string& ehr_base, int workers) {
   config_.dev_issuer_key = dir_.File("issuer.pem");
 
   Result<std::unique_ptr<cli::Node>> node = cli::Node::Start(config_);
-  if (!node.ok()) ADD_FAILURE() << "node did not start: " << node.status().ToString();
-  if (node.ok()) node_ = std::move(node).value();
+  if (!node.ok())
+    ADD_FAILURE() << "node did not start: " << node.status().ToString();
+  if (node.ok())
+    node_ = std::move(node).value();
   client_ = http::MakeClient();
 }
 
@@ -45,8 +47,10 @@ http::ClientResponse RunningNode::Call(const std::string& method, const std::str
   request.method = method;
   request.url = base_url() + path;
   request.body = body;
-  if (!body.empty()) request.headers["Content-Type"] = "application/json";
-  if (!token.empty()) request.headers["Authorization"] = "Bearer " + token;
+  if (!body.empty())
+    request.headers["Content-Type"] = "application/json";
+  if (!token.empty())
+    request.headers["Authorization"] = "Bearer " + token;
 
   Result<http::ClientResponse> response = client_->Send(request);
   if (!response.ok()) {
@@ -69,7 +73,8 @@ nlohmann::json RunningNode::WaitForTask(const std::string& task_id, const std::s
     http::ClientResponse response = Call("GET", "/v1/tasks/" + task_id, "", token);
     nlohmann::json state = nlohmann::json::parse(response.body, nullptr, false);
     std::string status = state.is_object() ? state.value("status", "") : "";
-    if (status == "done" || status == "escalated" || status == "failed") return state;
+    if (status == "done" || status == "escalated" || status == "failed")
+      return state;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ADD_FAILURE() << "task " << task_id << " did not finish";
