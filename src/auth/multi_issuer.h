@@ -25,10 +25,10 @@
 namespace medulla::auth {
 
 struct IssuerConfig {
-  std::string issuer;    // the exact iss value, e.g. "https://login.hospital-a.example/realms/x"
-  std::string audience;  // the aud Medulla is registered as at that issuer
-  std::string tenant;    // the Medulla tenant every principal from this issuer acts in
-  std::string jwks_uri;  // optional; discovered from the issuer when empty
+  std::string issuer{};    // the exact iss value, e.g. "https://login.hospital-a.example/realms/x"
+  std::string audience{};  // the aud Medulla is registered as at that issuer
+  std::string tenant{};    // the Medulla tenant every principal from this issuer acts in
+  std::string jwks_uri{};  // optional; discovered from the issuer when empty
   std::vector<JwsAlgorithm> allowed_algs{JwsAlgorithm::kRs256, JwsAlgorithm::kEs256};
   std::chrono::seconds allowed_skew{60};  // at most 60 s
 };
