@@ -229,9 +229,7 @@ Result<VerifiedGrant> GrantVerifier::Verify(std::string_view token,
   }
 
   ASSIGN_OR_RETURN(VerifiedGrant grant, Check(token, expected));
-  if (expected.single_use) {
-    RETURN_IF_ERROR(Consume(grant));
-  }
+  RETURN_IF_ERROR(Consume(grant, expected.single_use));
   return grant;
 }
 
@@ -261,7 +259,7 @@ Result<VerifiedGrant> GrantVerifier::Check(std::string_view token,
   return grant;
 }
 
-Status GrantVerifier::Consume(const VerifiedGrant& grant) const {
+Status GrantVerifier::Consume(const VerifiedGrant& grant, bool use_up) const {
   TimePoint now = clock_->Now();
   std::lock_guard<std::mutex> lock(seen_->mutex);
 
@@ -274,6 +272,9 @@ Status GrantVerifier::Consume(const VerifiedGrant& grant) const {
 
   if (seen_->expiry_by_id.count(grant.grant_id) > 0) {
     return Deny("grant already used");
+  }
+  if (!use_up) {
+    return Status::Ok();
   }
   if (seen_->expiry_by_id.size() >= options_.max_remembered_grants) {
     return Unavailable("too many live grants to remember; retry shortly");

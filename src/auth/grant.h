@@ -94,7 +94,8 @@ struct GrantExpectation {
   std::string required_scope;  // "user/DocumentReference.c"; covered per Principal::HasScope
   std::string audience = kGrantAudience;
   // A grant is good for one call. Reads and the write of one call may share it by passing
-  // false for all but the last use; the last use is the one that consumes it.
+  // false for all but the last use; the last use is the one that consumes it. A grant already
+  // used up is refused either way.
   bool single_use = true;
 };
 
@@ -152,7 +153,8 @@ class GrantVerifier {
   struct SeenGrants;
   GrantVerifier(KeySet keys, const Clock& clock, GrantVerifierOptions options);
   Result<VerifiedGrant> Check(std::string_view token, const GrantExpectation& expected) const;
-  Status Consume(const VerifiedGrant& grant) const;
+  // Refuses a grant already used up; with `use_up`, records it as used.
+  Status Consume(const VerifiedGrant& grant, bool use_up) const;
 
   KeySet keys_;
   const Clock* clock_;
