@@ -60,6 +60,10 @@ class Agent {
   virtual std::string instructions() const = 0;  // the system prompt
   virtual std::vector<std::string> tools() const = 0;
 
+  // The purpose of use (v3 ActReason code) under which the agent touches patient data; the
+  // patient's consent must permit it.
+  virtual std::string purpose_of_use() const { return "TREAT"; }
+
   // The model's view of the task: only the elements this workflow needs.
   virtual Result<nlohmann::json> BuildContext(const TaskContext& task) const = 0;
 

@@ -13,6 +13,7 @@ class BillingAgent final : public Agent {
            "read_encounter, then draft a claim with draft_claim using those codes only.";
   }
   std::vector<std::string> tools() const override { return {"read_encounter", "draft_claim"}; }
+  std::string purpose_of_use() const override { return "HPAYMT"; }
 
   Result<nlohmann::json> BuildContext(const TaskContext& task) const override {
     if (task.encounter.empty())
@@ -24,10 +25,13 @@ class BillingAgent final : public Agent {
     const ToolResult* claim = LastResultOf(step, "draft_claim");
     if (claim != nullptr && claim->ok)
       return {Outcome::kDone, "", {}};
-    if (claim == nullptr && LastResultOf(step, "read_encounter") != nullptr && !step.refused_tool) {
-      return {Outcome::kEscalated, "the encounter carries no codes a claim can use", {}};
-    }
-    return MissingToolConclusion(step, "draft_claim");
+    if (claim != nullptr || step.refused_tool)
+      return MissingToolConclusion(step, "draft_claim");
+
+    const ToolResult* encounter = LastResultOf(step, "read_encounter");
+    if (encounter == nullptr || !encounter->ok)
+      return MissingToolConclusion(step, "read_encounter");
+    return {Outcome::kEscalated, "the encounter carries no codes a claim can use", {}};
   }
 };
 

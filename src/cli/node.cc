@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "fhir/clinical_data.h"
+#include "fhir/consent.h"
 #include "fhir/fhir_client.h"
 #include "fhir/integration_service.h"
 #include "http/client.h"
@@ -29,6 +30,7 @@ struct Node::Parts {
   std::unique_ptr<fhir::FhirClient> ehr;
   std::unique_ptr<fhir::ClinicalData> clinical_data;
   std::unique_ptr<fhir::IntegrationService> integration;
+  std::unique_ptr<fhir::ConsentChecker> consent;
   agents::AgentCatalog agents;
   std::optional<tools::ToolRegistry> tools;
   std::unique_ptr<orchestrator::WorkerPool> workers;
@@ -96,17 +98,19 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   parts->ehr = std::make_unique<fhir::FhirClient>(config.ehr_base_url, *parts->http_client);
   parts->clinical_data = std::make_unique<fhir::ClinicalData>(*parts->ehr);
   parts->integration = std::make_unique<fhir::IntegrationService>(*parts->ehr, fhir::RetryPolicy{});
+  parts->consent = std::make_unique<fhir::ConsentChecker>(*parts->ehr, SystemClock::Instance());
   ASSIGN_OR_RETURN(tools::ToolRegistry registry,
                    tools::ToolRegistry::Create(tools::BuiltinTools()));
   parts->tools.emplace(std::move(registry));
 
-  orchestrator::Services services{parts->store.get(),
-                                  &parts->agents,
-                                  &*parts->tools,
-                                  parts->model.get(),
-                                  parts->clinical_data.get(),
-                                  parts->integration.get(),
-                                  &SystemClock::Instance()};
+  orchestrator::Services services{.store = parts->store.get(),
+                                  .agents = &parts->agents,
+                                  .tools = &*parts->tools,
+                                  .model = parts->model.get(),
+                                  .clinical_data = parts->clinical_data.get(),
+                                  .integration = parts->integration.get(),
+                                  .consent = parts->consent.get(),
+                                  .clock = &SystemClock::Instance()};
   orchestrator::WorkerOptions worker_options;
   worker_options.threads = config.workers;
   parts->workers = std::make_unique<orchestrator::WorkerPool>(services, worker_options);

@@ -95,6 +95,12 @@ class StepLoop {
       return Fail(call, valid);
 
     const tools::ToolDefinition* tool = services_.tools->Find(call.name);
+    if (tool->risk != tools::RiskClass::kNone) {
+      ASSIGN_OR_RETURN(bool consented, CheckConsent());
+      if (!consented)
+        return Fail(call, PermissionDenied(consent_reason_));
+    }
+
     tools::ToolContext context = MakeToolContext();
     Result<json> result = tool->run(context, call.arguments);
     RETURN_IF_ERROR(RecordViewsAndIntents(context, *tool));
@@ -132,6 +138,37 @@ class StepLoop {
                                     {"reason", status.message()}},
                                    agent_.name()));
     return json{{"error", status.message()}};
+  }
+
+  // Asks once per step whether the patient's consent permits the agent's purpose of use, and
+  // records the answer. Fails only when the answer cannot be recorded; a consent the EHR
+  // cannot be asked about counts as no consent.
+  Result<bool> CheckConsent() {
+    if (!consent_) {
+      consent_ = AskForConsent();
+
+      json checked = {{"agent", agent_.name()},
+                      {"patient", task_.patient},
+                      {"purpose", agent_.purpose_of_use()},
+                      {"permitted", consent_->permitted}};
+      if (consent_->permitted)
+        checked["consent"] = consent_->consent;
+      if (!consent_->permitted)
+        checked["reason"] = consent_->reason;
+      RETURN_IF_ERROR(events_.Append(event_type::kConsentChecked, checked, agent_.name()));
+    }
+    consent_reason_ = consent_->reason;
+    return consent_->permitted;
+  }
+
+  fhir::ConsentDecision AskForConsent() const {
+    if (task_.patient.empty())
+      return {false, "", "the task names no patient"};
+    Result<fhir::ConsentDecision> decision =
+        services_.consent->Check(task_.patient, agent_.purpose_of_use());
+    if (!decision.ok())
+      return {false, "", "consent could not be checked: the EHR did not answer"};
+    return *decision;
   }
 
   tools::ToolContext MakeToolContext() const {
@@ -178,6 +215,8 @@ class StepLoop {
   const auth::Principal& principal_;
   EventWriter& events_;
   agents::StepRecord record_;
+  std::optional<fhir::ConsentDecision> consent_;
+  std::string consent_reason_;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include "agents/agent.h"
 #include "common/time.h"
 #include "fhir/clinical_data.h"
+#include "fhir/consent.h"
 #include "fhir/integration_service.h"
 #include "model/model.h"
 #include "store/store.h"
@@ -18,6 +19,7 @@ struct Services {
   model::Provider* model = nullptr;
   fhir::ClinicalData* clinical_data = nullptr;
   fhir::IntegrationService* integration = nullptr;
+  const fhir::ConsentChecker* consent = nullptr;
   const Clock* clock = nullptr;
 };
 

@@ -37,6 +37,12 @@ inline constexpr char kWritebackConfirmed[] = "writeback.confirmed";
 inline constexpr char kWritebackFailed[] = "writeback.failed";
 // {intent_id, reason}: the step needs a person, so its write waits for review
 inline constexpr char kWritebackHeld[] = "writeback.held";
+// {agent, patient, purpose, permitted, consent?, reason?}
+inline constexpr char kConsentChecked[] = "consent.checked";
+// {agent?, point: orchestrator|integration, action, resource, effect, statement, source}
+inline constexpr char kPolicyDecided[] = "policy.decided";
+// {agent, call_id, tool, grant_id, scopes, audience, expires_at}
+inline constexpr char kGrantIssued[] = "grant.issued";
 // {agent, outcome: done|escalated|failed, reason?, output}
 inline constexpr char kAgentCompleted[] = "agent.completed";
 // {from, to}

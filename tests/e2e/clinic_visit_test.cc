@@ -96,7 +96,7 @@ class ClinicVisitTest : public ::testing::Test {
 };
 
 TEST_F(ClinicVisitTest, VisitRunsEveryAgentAndWritesNoteAppointmentAndClaim) {
-  const clinic::Appointment& visit = Visit("D2N004");  // plan: follow up in 2 weeks
+  const clinic::Appointment& visit = Visit("D2N005");  // plan: return in 2 weeks
 
   json state = RunVisit(visit, visit.patient);
 
@@ -143,7 +143,9 @@ TEST_F(ClinicVisitTest, IntakeEscalatesAnUnknownPatientAndNothingIsWritten) {
   EXPECT_EQ(state["status"], "escalated");
   ASSERT_EQ(state["steps"].size(), 1u);
   EXPECT_EQ(StepOf(state, "intake")["outcome"], "escalated");
-  EXPECT_EQ(StepOf(state, "intake")["reason"], "the patient was not found in the EHR");
+  EXPECT_NE(StepOf(state, "intake")["reason"].get<std::string>().find("no active consent"),
+            std::string::npos)
+      << state.dump(2);
   EXPECT_TRUE(state["intents"].empty());
 }
 
@@ -210,7 +212,7 @@ TEST_F(ClinicVisitTest, SchedulingBooksNothingWhenThePlanAsksForNoFollowUp) {
 }
 
 TEST_F(ClinicVisitTest, BillingDraftsAClaimFromTheEncounterCodes) {
-  const clinic::Appointment& visit = Visit("D2N036");
+  const clinic::Appointment& visit = Visit("D2N069");
   Result<json> encounter = ehr_.Read(visit.encounter);
   ASSERT_TRUE(encounter.ok());
 
@@ -222,6 +224,25 @@ TEST_F(ClinicVisitTest, BillingDraftsAClaimFromTheEncounterCodes) {
   EXPECT_EQ(claims[0]["item"][0]["productOrService"]["coding"][0]["code"],
             (*encounter)["type"][0]["coding"][0]["code"]);
   EXPECT_FALSE(claims[0]["insurance"][0]["coverage"]["display"].get<std::string>().empty());
+}
+
+TEST_F(ClinicVisitTest, BillingWithoutConsentForPaymentEscalatesAndDraftsNoClaim) {
+  const clinic::Appointment& visit = Visit("D2N036");  // this patient consents to treatment only
+
+  json state = RunAgent("billing", {{"encounter", visit.encounter}}, visit.patient);
+
+  EXPECT_EQ(state["status"], "escalated");
+  EXPECT_NE(StepOf(state, "billing")["reason"].get<std::string>().find("no active consent"),
+            std::string::npos);
+  json checked;
+  for (const json& event : Events(state["id"])) {
+    if (event["type"] == "consent.checked")
+      checked = event["payload"];
+    EXPECT_NE(event["type"], "data.viewed") << "nothing may be read without consent";
+  }
+  EXPECT_EQ(checked["purpose"], "HPAYMT");
+  EXPECT_EQ(checked["permitted"], false);
+  EXPECT_TRUE(Written(visit.encounter, fhir::IntentKind::kClaim).empty());
 }
 
 TEST_F(ClinicVisitTest, ARepeatedVisitOnAFreshNodeFindsItsWritesAndDuplicatesNothing) {
