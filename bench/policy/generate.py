@@ -95,6 +95,10 @@ def yaml_scalar(value):
     return str(value)
 
 
+def condition_values(op, values):
+    return yaml_scalar(values[0]) if op == "Bool" else yaml_list(values)
+
+
 def to_medulla(statements):
     lines = ['version: "2026-12-01"', "statements:"]
     for s in statements:
@@ -112,7 +116,7 @@ def to_medulla(statements):
             for op, key, values in s["conditions"]:
                 by_operator.setdefault(op, []).append((key, values))
             for op, entries in by_operator.items():
-                body = ", ".join(f"{key}: {yaml_list(values) if op != 'Bool' else yaml_scalar(values[0])}"
+                body = ", ".join(f"{key}: {condition_values(op, values)}"
                                  for key, values in entries)
                 lines.append(f"      {op}: {{{body}}}")
     return "\n".join(lines) + "\n"

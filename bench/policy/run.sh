@@ -10,7 +10,8 @@ data="$build/policy-bench-data"
 
 # GCC 12 at -O3 warns -Wrestrict on some std::string copies where none can overlap, a known
 # false positive of that compiler; with warnings as errors it would stop the Release build.
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-Wno-restrict \
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_CXX_FLAGS=-Wno-restrict \
   -DCMAKE_PROJECT_INCLUDE="$root/bench/policy/with_policy.cmake" > "$build.configure.log"
 ninja -C "$build" -j2 medulla_policy_bench > "$build.build.log"
 
@@ -18,11 +19,13 @@ python3 "$root/bench/policy/generate.py" --out "$data"
 bench="$build/bench/policy/medulla_policy_bench"
 "$bench" --data "$data" --dump "$data/medulla-decisions.json"
 
-(cd "$root/bench/policy/cedar" && [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null)
+if [ ! -d "$root/bench/policy/cedar/node_modules" ]; then
+  npm ci --prefix "$root/bench/policy/cedar" --no-audit --no-fund > /dev/null
+fi
 cedar_line="$(node "$root/bench/policy/cedar/bench.js" "$data" "$data/medulla-decisions.json" |
   grep -o 'cedar-policy-result .*')"
-medulla_line="$("$bench" --data "$data" --benchmark_min_time=2 --benchmark_color=false | tee "$data/medulla-bench.txt" |
-  grep -o 'medulla-policy-result .*')"
+medulla_line="$("$bench" --data "$data" --benchmark_min_time=2 --benchmark_color=false |
+  tee "$data/medulla-bench.txt" | grep -o 'medulla-policy-result .*')"
 
 python3 - "$medulla_line" "$cedar_line" <<'PY'
 import json, sys

@@ -245,6 +245,20 @@ std::string WhyConditionFails(const Condition& condition, const Request& request
   return what + " does not hold for " + Describe(found->second);
 }
 
+std::string WhyPrincipalFails(const Statement& statement, const auth::Principal& principal) {
+  auto listed = [&](const std::vector<Pattern>& patterns, const std::string& value) {
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const Pattern& pattern) { return pattern.Matches(value, principal); });
+  };
+  if (!statement.tenants.empty() && !listed(statement.tenants, principal.tenant)) {
+    return "principal: tenant not listed";
+  }
+  if (!statement.subjects.empty() && !listed(statement.subjects, principal.subject)) {
+    return "principal: subject not listed";
+  }
+  return "principal: holds none of the listed roles";
+}
+
 StatementTrace Trace(const Statement& statement, const Request& request) {
   const auth::Principal& principal = request.principal;
   StatementTrace trace;
@@ -258,7 +272,7 @@ StatementTrace Trace(const Statement& statement, const Request& request) {
   trace.conditions_matched = statement.ConditionsHold(request);
 
   if (!trace.principal_matched) {
-    trace.why_not = "principal: tenant, subject or roles not listed";
+    trace.why_not = WhyPrincipalFails(statement, principal);
   } else if (!trace.action_matched) {
     trace.why_not = "action not listed";
   } else if (!trace.resource_matched) {
