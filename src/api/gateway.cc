@@ -32,7 +32,10 @@ json PrincipalRecord(const auth::Principal& principal) {
   return {{"sub", principal.subject},
           {"roles", principal.roles},
           {"scopes", principal.scopes},
-          {"sid", principal.session_id}};
+          {"sid", principal.session_id},
+          {"jti", principal.token_id},
+          {"purpose_of_use", principal.purpose_of_use},
+          {"exp", FormatTimestamp(principal.expires_at)}};
 }
 
 // Reads a task's events, hiding tasks of other tenants behind the same 404 as missing ones.

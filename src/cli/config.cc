@@ -26,6 +26,7 @@ void ApplyEnvironment(Config& config) {
   apply("MEDULLA_MODEL", config.model_name);
   apply("MEDULLA_MODEL_API_KEY", config.model_api_key);
   apply("MEDULLA_DEV_ISSUER_KEY", config.dev_issuer_key);
+  apply("MEDULLA_GRANT_KEY", config.grant_key);
 }
 
 Status ReadFile(const std::string& path, Config& config) {
@@ -42,6 +43,7 @@ Status ReadFile(const std::string& path, Config& config) {
     Read(root["auth"], "issuer", config.issuer);
     Read(root["auth"], "audience", config.audience);
     Read(root["auth"], "dev_issuer_key", config.dev_issuer_key);
+    Read(root["auth"], "grant_key", config.grant_key);
     Read(root["log"], "file", config.log_file);
   } catch (const YAML::BadFile&) {
     return InvalidArgument("cannot read configuration file " + path);

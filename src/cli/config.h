@@ -24,6 +24,7 @@ struct Config {
   std::string issuer = "medulla-dev";
   std::string audience = "medulla";
   std::string dev_issuer_key = "var/keys/dev-issuer.pem";
+  std::string grant_key = "var/keys/grant-issuer.pem";  // signs per-call grants
 
   std::string log_file;  // empty: standard error
 };

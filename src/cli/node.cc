@@ -2,6 +2,7 @@
 
 #include "agents/agent.h"
 #include "api/gateway.h"
+#include "auth/grant.h"
 #include "auth/jwt.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -29,6 +30,8 @@ struct Node::Parts {
   std::unique_ptr<model::Provider> model;
   std::unique_ptr<fhir::FhirClient> ehr;
   std::unique_ptr<fhir::ClinicalData> clinical_data;
+  std::optional<auth::GrantIssuer> grant_issuer;
+  std::optional<auth::GrantVerifier> grant_verifier;
   std::unique_ptr<fhir::IntegrationService> integration;
   std::unique_ptr<fhir::ConsentChecker> consent;
   agents::AgentCatalog agents;
@@ -97,7 +100,14 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   ASSIGN_OR_RETURN(parts->model, MakeModel(config, *parts->http_client));
   parts->ehr = std::make_unique<fhir::FhirClient>(config.ehr_base_url, *parts->http_client);
   parts->clinical_data = std::make_unique<fhir::ClinicalData>(*parts->ehr);
-  parts->integration = std::make_unique<fhir::IntegrationService>(*parts->ehr, fhir::RetryPolicy{});
+  ASSIGN_OR_RETURN(auth::GrantIssuer grant_issuer,
+                   auth::GrantIssuer::LoadOrCreate(config.grant_key));
+  parts->grant_issuer.emplace(std::move(grant_issuer));
+  ASSIGN_OR_RETURN(auth::GrantVerifier grant_verifier,
+                   auth::GrantVerifier::FromJwks(parts->grant_issuer->Jwks()));
+  parts->grant_verifier.emplace(std::move(grant_verifier));
+  parts->integration = std::make_unique<fhir::IntegrationService>(
+      *parts->ehr, *parts->grant_verifier, fhir::RetryPolicy{});
   parts->consent = std::make_unique<fhir::ConsentChecker>(*parts->ehr, SystemClock::Instance());
   ASSIGN_OR_RETURN(tools::ToolRegistry registry,
                    tools::ToolRegistry::Create(tools::BuiltinTools()));
@@ -110,6 +120,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                   .clinical_data = parts->clinical_data.get(),
                                   .integration = parts->integration.get(),
                                   .consent = parts->consent.get(),
+                                  .grants = &*parts->grant_issuer,
                                   .clock = &SystemClock::Instance()};
   orchestrator::WorkerOptions worker_options;
   worker_options.threads = config.workers;

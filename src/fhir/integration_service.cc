@@ -14,8 +14,9 @@ bool IsRetryable(const Status& status) {
          status.code() == StatusCode::kDeadlineExceeded;
 }
 
-IntegrationService::IntegrationService(FhirClient& ehr, RetryPolicy policy, Sleeper sleep)
-    : ehr_(&ehr), policy_(policy), sleep_(std::move(sleep)) {
+IntegrationService::IntegrationService(FhirClient& ehr, const auth::GrantVerifier& grants,
+                                       RetryPolicy policy, Sleeper sleep)
+    : ehr_(&ehr), grants_(&grants), policy_(policy), sleep_(std::move(sleep)) {
   if (!sleep_)
     sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
@@ -27,8 +28,27 @@ std::chrono::milliseconds IntegrationService::BackoffBefore(int attempt) const {
   return std::chrono::milliseconds(jitter(jitter_source));
 }
 
+Status IntegrationService::CheckGrant(const WriteIntent& intent,
+                                      const std::string& resource_type) const {
+  auth::GrantExpectation expected;
+  expected.tenant = intent.tenant;
+  expected.task_id = intent.task_id;
+  expected.patient = intent.patient;
+  expected.required_scope = "user/" + resource_type + ".c";
+
+  Result<auth::VerifiedGrant> grant = grants_->Verify(intent.grant, expected);
+  if (grant.ok())
+    return Status::Ok();
+  log::Warn("fhir", "writeback.grant_refused",
+            {{"task", intent.task_id},
+             {"intent", intent.intent_id},
+             {"reason", grant.status().message()}});
+  return PermissionDenied("write refused: " + grant.status().message());
+}
+
 Result<WriteOutcome> IntegrationService::Write(const WriteIntent& intent) {
   ASSIGN_OR_RETURN(nlohmann::json resource, ToResource(intent));
+  RETURN_IF_ERROR(CheckGrant(intent, resource["resourceType"].get<std::string>()));
 
   Status last_error = Internal("no attempt made");
   for (int attempt = 1; attempt <= policy_.max_attempts; ++attempt) {

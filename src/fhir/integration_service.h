@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "auth/grant.h"
 #include "common/status.h"
 #include "fhir/fhir_client.h"
 #include "fhir/intent.h"
@@ -29,17 +30,24 @@ class IntegrationService {
  public:
   using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
-  // `ehr` must outlive this object. `sleep` is injectable so tests need not wait.
-  IntegrationService(FhirClient& ehr, RetryPolicy policy, Sleeper sleep = nullptr);
+  // `ehr` and `grants` must outlive this object. `sleep` is injectable so tests need not wait.
+  IntegrationService(FhirClient& ehr, const auth::GrantVerifier& grants, RetryPolicy policy,
+                     Sleeper sleep = nullptr);
 
-  // Writes `intent`. Retries kUnavailable and kDeadlineExceeded with exponential backoff and
-  // jitter; any other error is final and returned as is. Thread-safe.
+  // Writes `intent`. First verifies the intent's grant again, here where the EHR is written:
+  // it must be unexpired, unused, for this audience, tenant, task and patient, and cover
+  // creating the resource type (kPermissionDenied otherwise, and nothing is sent). Retries
+  // kUnavailable and kDeadlineExceeded with exponential backoff and jitter; any other error
+  // is final and returned as is. Thread-safe.
   Result<WriteOutcome> Write(const WriteIntent& intent);
 
  private:
   std::chrono::milliseconds BackoffBefore(int attempt) const;
 
+  Status CheckGrant(const WriteIntent& intent, const std::string& resource_type) const;
+
   FhirClient* ehr_;
+  const auth::GrantVerifier* grants_;
   RetryPolicy policy_;
   Sleeper sleep_;
 };

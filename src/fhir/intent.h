@@ -38,6 +38,9 @@ struct WriteIntent {
   // The kind's fields: a draft note's sections, an appointment's delay and reason, a claim's
   // codes. Each kind's mapping in resource_mapping.h lists what it reads.
   nlohmann::json content;
+  // The grant minted for the tool call that made this intent. It is a bearer credential, so it
+  // is never serialised into events; a replayed intent must be granted anew.
+  std::string grant;
 
   Identifier identifier() const { return {kWritebackIdentifierSystem, intent_id}; }
 

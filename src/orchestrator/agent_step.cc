@@ -102,6 +102,12 @@ class StepLoop {
     }
 
     tools::ToolContext context = MakeToolContext();
+    if (tool->risk != tools::RiskClass::kNone) {
+      Result<auth::MintedGrant> grant = MintGrant(call, *tool);
+      if (!grant.ok())
+        return Fail(call, grant.status());
+      context.grant = grant->token;
+    }
     Result<json> result = tool->run(context, call.arguments);
     RETURN_IF_ERROR(RecordViewsAndIntents(context, *tool));
     if (!result.ok())
@@ -169,6 +175,32 @@ class StepLoop {
     if (!decision.ok())
       return {false, "", "consent could not be checked: the EHR did not answer"};
     return *decision;
+  }
+
+  // Mints the call's own grant: the user as subject, the agent as actor, only the scopes this
+  // tool needs, bound to this task and patient, valid for minutes. Recorded without the token.
+  Result<auth::MintedGrant> MintGrant(const model::ToolCall& call,
+                                      const tools::ToolDefinition& tool) {
+    auth::GrantRequest request;
+    request.principal = principal_;
+    request.subject_token_id = principal_.token_id;
+    request.agent = agent_.name();
+    request.tool = tool.name;
+    request.scopes = tool.scopes;
+    request.task_id = task_.task_id;
+    request.patient = task_.patient;
+    ASSIGN_OR_RETURN(auth::MintedGrant grant, services_.grants->Mint(request));
+
+    RETURN_IF_ERROR(events_.Append(event_type::kGrantIssued,
+                                   {{"agent", agent_.name()},
+                                    {"call_id", call.id},
+                                    {"tool", tool.name},
+                                    {"grant_id", grant.grant_id},
+                                    {"scopes", tool.scopes},
+                                    {"audience", auth::kGrantAudience},
+                                    {"expires_at", FormatTimestamp(grant.expires_at)}},
+                                   agent_.name()));
+    return grant;
   }
 
   tools::ToolContext MakeToolContext() const {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "agents/agent.h"
+#include "auth/grant.h"
 #include "common/time.h"
 #include "fhir/clinical_data.h"
 #include "fhir/consent.h"
@@ -20,6 +21,7 @@ struct Services {
   fhir::ClinicalData* clinical_data = nullptr;
   fhir::IntegrationService* integration = nullptr;
   const fhir::ConsentChecker* consent = nullptr;
+  const auth::GrantIssuer* grants = nullptr;
   const Clock* clock = nullptr;
 };
 

@@ -273,6 +273,13 @@ auth::Principal PrincipalFromTaskCreated(const store::Event& created) {
   principal.roles = Strings(recorded.value("roles", json::array()));
   principal.scopes = Strings(recorded.value("scopes", json::array()));
   principal.session_id = recorded.value("sid", "");
+  principal.token_id = recorded.value("jti", "");
+  principal.purpose_of_use = recorded.value("purpose_of_use", "treatment");
+  // Grants never outlive the token the task was asked with; a task without a recorded expiry
+  // gets none, and its tools are refused.
+  Result<TimePoint> expires = ParseTimestamp(recorded.value("exp", ""));
+  if (expires.ok())
+    principal.expires_at = *expires;
   return principal;
 }
 

@@ -87,7 +87,6 @@ struct Statement {
   std::string source;
   int line = 0;
   Effect effect = Effect::kAllow;
-  uint32_t order = 0;  // position in the whole set, files in load order
 
   // Empty means "any". A principal matches a list when any of its values matches any entry.
   std::vector<Pattern> roles;

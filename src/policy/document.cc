@@ -5,7 +5,6 @@
 #include <array>
 #include <charconv>
 #include <optional>
-#include <set>
 
 #include "policy/compiled.h"
 

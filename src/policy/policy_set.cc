@@ -96,8 +96,6 @@ Status CheckUniqueSids(const std::vector<Statement>& statements) {
 std::unique_ptr<const PolicySet::Compiled> Compile(std::vector<Statement> statements,
                                                    std::vector<std::string> sources) {
   auto compiled = std::make_unique<PolicySet::Compiled>();
-  for (uint32_t i = 0; i < statements.size(); ++i)
-    statements[i].order = i;
 
   std::vector<std::string> literal_actions;
   for (uint32_t i = 0; i < statements.size(); ++i) {

@@ -77,6 +77,7 @@ Result<json> DraftClaim(ToolContext& context, const json& arguments) {
   intent.task_id = context.task_id;
   intent.patient = context.patient;
   intent.encounter = context.encounter;
+  intent.grant = context.grant;
   intent.content = {{"created", FormatTimestamp(context.clock->Now()).substr(0, 10)},
                     {"provider", provider},
                     {"payer", payer},

@@ -36,6 +36,7 @@ Result<nlohmann::json> BookFollowUp(ToolContext& context, const nlohmann::json& 
   intent.task_id = context.task_id;
   intent.patient = context.patient;
   intent.encounter = context.encounter;
+  intent.grant = context.grant;
   intent.content = {{"start", FormatTimestamp(start)},
                     {"end", FormatTimestamp(end)},
                     {"minutes", kFollowUpMinutes},

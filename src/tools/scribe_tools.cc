@@ -14,6 +14,7 @@ Result<nlohmann::json> DraftNote(ToolContext& context, const nlohmann::json& arg
   intent.task_id = context.task_id;
   intent.patient = context.patient;
   intent.encounter = context.encounter;
+  intent.grant = context.grant;
   intent.content = {{"subjective", arguments["subjective"]},
                     {"objective", arguments["objective"]},
                     {"assessment", arguments["assessment"]},

@@ -37,6 +37,7 @@ struct ToolContext {
   std::string encounter;  // the task's encounter, when it has one
   fhir::ClinicalData* data = nullptr;
   const Clock* clock = nullptr;
+  std::string grant;  // this call's grant; every intent the call emits carries it
 
   std::vector<fhir::DataView> views;       // filled by reads
   std::vector<fhir::WriteIntent> intents;  // filled by writes

@@ -24,16 +24,19 @@ const auto* const kEnvironment = SandboxEnvironment::Register();
 std::set<std::string> ShippedPatientIdentifiers() {
   std::set<std::string> identifiers;
   for (const auto& file : std::filesystem::directory_iterator("data/patients")) {
-    if (file.path().extension() != ".json") continue;
+    if (file.path().extension() != ".json")
+      continue;
     std::ifstream in(file.path());
     json bundle = json::parse(in, nullptr, false);
     for (const json& entry : bundle.value("entry", json::array())) {
       const json& patient = entry.value("resource", json::object());
-      if (patient.value("resourceType", "") != "Patient") continue;
+      if (patient.value("resourceType", "") != "Patient")
+        continue;
       identifiers.insert(patient.value("birthDate", ""));
       for (const json& name : patient.value("name", json::array())) {
         identifiers.insert(name.value("family", ""));
-        for (const json& given : name.value("given", json::array())) identifiers.insert(given);
+        for (const json& given : name.value("given", json::array()))
+          identifiers.insert(given);
       }
       for (const json& identifier : patient.value("identifier", json::array())) {
         identifiers.insert(identifier.value("value", ""));

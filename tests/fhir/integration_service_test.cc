@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "common/ids.h"
@@ -18,6 +19,16 @@ using nlohmann::json;
 using testing::SandboxEnvironment;
 
 const auto* const kEnvironment = SandboxEnvironment::Register();
+
+auth::Principal Clinician(const std::string& tenant, std::vector<std::string> scopes) {
+  auth::Principal principal;
+  principal.subject = "dr-writeback";
+  principal.tenant = tenant;
+  principal.scopes = std::move(scopes);
+  principal.token_id = NewUuid();
+  principal.expires_at = std::chrono::system_clock::now() + std::chrono::hours(1);
+  return principal;
+}
 
 WriteIntent DraftNoteFor(const std::string& encounter) {
   WriteIntent intent;
@@ -56,7 +67,32 @@ class FlakyClient final : public http::Client {
 class IntegrationServiceTest : public ::testing::Test {
  protected:
   IntegrationServiceTest()
-      : client_(http::MakeClient()), ehr_(SandboxEnvironment::ehr().fhir_base(), *client_) {}
+      : client_(http::MakeClient()),
+        ehr_(SandboxEnvironment::ehr().fhir_base(), *client_),
+        grants_(std::move(auth::GrantIssuer::Generate()).value()),
+        verifier_(std::move(auth::GrantVerifier::FromJwks(grants_.Jwks())).value()) {}
+
+  // Mints the grant a scribe's draft_note call would carry for `intent`.
+  std::string GrantFor(const WriteIntent& intent,
+                       std::vector<std::string> scopes = {"user/DocumentReference.c"}) {
+    auth::GrantRequest request;
+    request.principal = Clinician(intent.tenant, scopes);
+    request.subject_token_id = request.principal.token_id;
+    request.agent = "scribe";
+    request.tool = "draft_note";
+    request.scopes = scopes;
+    request.task_id = intent.task_id;
+    request.patient = intent.patient;
+    Result<auth::MintedGrant> grant = grants_.Mint(request);
+    EXPECT_TRUE(grant.ok()) << grant.status().ToString();
+    return grant.ok() ? grant->token : "";
+  }
+
+  WriteIntent GrantedNote(const std::string& encounter) {
+    WriteIntent intent = DraftNoteFor(encounter);
+    intent.grant = GrantFor(intent);
+    return intent;
+  }
 
   size_t StoredWith(const WriteIntent& intent) {
     Result<std::vector<json>> found = ehr_.Search(
@@ -66,21 +102,25 @@ class IntegrationServiceTest : public ::testing::Test {
   }
 
   IntegrationService Service(FhirClient& ehr, std::vector<std::chrono::milliseconds>* waits) {
-    return IntegrationService(ehr, RetryPolicy{}, [waits](std::chrono::milliseconds wait) {
-      if (waits != nullptr)
-        waits->push_back(wait);
-    });
+    return IntegrationService(ehr, verifier_, RetryPolicy{},
+                              [waits](std::chrono::milliseconds wait) {
+                                if (waits != nullptr)
+                                  waits->push_back(wait);
+                              });
   }
 
   std::unique_ptr<http::Client> client_;
   FhirClient ehr_;
+  auth::GrantIssuer grants_;
+  auth::GrantVerifier verifier_;
 };
 
 TEST_F(IntegrationServiceTest, RepeatedWriteFindsTheFirstAndLeavesOneResource) {
   IntegrationService service = Service(ehr_, nullptr);
-  WriteIntent intent = DraftNoteFor("Encounter/repeat-" + NewUuid().substr(0, 8));
+  WriteIntent intent = GrantedNote("Encounter/repeat-" + NewUuid().substr(0, 8));
 
   Result<WriteOutcome> first = service.Write(intent);
+  intent.grant = GrantFor(intent);  // a grant is spent by the write it was minted for
   Result<WriteOutcome> second = service.Write(intent);
 
   ASSERT_TRUE(first.ok()) << first.status().ToString();
@@ -94,13 +134,16 @@ TEST_F(IntegrationServiceTest, RepeatedWriteFindsTheFirstAndLeavesOneResource) {
 TEST_F(IntegrationServiceTest, ConcurrentIdenticalWritesLeaveOneResource) {
   IntegrationService service = Service(ehr_, nullptr);
   WriteIntent intent = DraftNoteFor("Encounter/race-" + NewUuid().substr(0, 8));
+  std::vector<WriteIntent> granted(8, intent);
+  for (WriteIntent& copy : granted)
+    copy.grant = GrantFor(copy);
   std::atomic<int> created{0};
   std::atomic<int> confirmed{0};
 
   std::vector<std::thread> writers;
   for (int i = 0; i < 8; ++i) {
-    writers.emplace_back([&] {
-      Result<WriteOutcome> outcome = service.Write(intent);
+    writers.emplace_back([&, i] {
+      Result<WriteOutcome> outcome = service.Write(granted[i]);
       if (outcome.ok())
         ++confirmed;
       if (outcome.ok() && outcome->created)
@@ -118,7 +161,7 @@ TEST_F(IntegrationServiceTest, ConcurrentIdenticalWritesLeaveOneResource) {
 TEST_F(IntegrationServiceTest, ResourceTheEhrRefusesIsNotRetried) {
   std::vector<std::chrono::milliseconds> waits;
   IntegrationService service = Service(ehr_, &waits);
-  WriteIntent intent = DraftNoteFor("Encounter/invalid-" + NewUuid().substr(0, 8));
+  WriteIntent intent = GrantedNote("Encounter/invalid-" + NewUuid().substr(0, 8));
   intent.content["date"] = "yesterday afternoon";
 
   Result<WriteOutcome> outcome = service.Write(intent);
@@ -135,7 +178,7 @@ TEST_F(IntegrationServiceTest, OutageIsRetriedWithGrowingBackoffUntilTheWriteLan
   FhirClient flaky_ehr(SandboxEnvironment::ehr().fhir_base(), flaky);
   std::vector<std::chrono::milliseconds> waits;
   IntegrationService service = Service(flaky_ehr, &waits);
-  WriteIntent intent = DraftNoteFor("Encounter/flaky-" + NewUuid().substr(0, 8));
+  WriteIntent intent = GrantedNote("Encounter/flaky-" + NewUuid().substr(0, 8));
 
   Result<WriteOutcome> outcome = service.Write(intent);
 
@@ -155,11 +198,71 @@ TEST_F(IntegrationServiceTest, UnreachableEhrFailsRetryablyAfterEveryAttempt) {
   std::vector<std::chrono::milliseconds> waits;
   IntegrationService service = Service(closed, &waits);
 
-  Result<WriteOutcome> outcome = service.Write(DraftNoteFor("Encounter/closed"));
+  Result<WriteOutcome> outcome = service.Write(GrantedNote("Encounter/closed"));
 
   ASSERT_FALSE(outcome.ok());
   EXPECT_TRUE(IsRetryable(outcome.status()));
   EXPECT_EQ(waits.size(), static_cast<size_t>(RetryPolicy{}.max_attempts - 1));
+}
+
+struct GrantMisuse {
+  const char* name;
+  std::function<void(WriteIntent&)> misuse;
+  const char* reason;
+};
+
+class GrantRefusalTest : public IntegrationServiceTest,
+                         public ::testing::WithParamInterface<GrantMisuse> {};
+
+TEST_P(GrantRefusalTest, IsRefusedBeforeAnythingReachesTheEhr) {
+  std::vector<std::chrono::milliseconds> waits;
+  IntegrationService service = Service(ehr_, &waits);
+  WriteIntent intent = GrantedNote("Encounter/misuse-" + NewUuid().substr(0, 8));
+  GetParam().misuse(intent);
+
+  Result<WriteOutcome> outcome = service.Write(intent);
+
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(outcome.status().message().find(GetParam().reason), std::string::npos)
+      << outcome.status().message();
+  EXPECT_EQ(StoredWith(intent), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Grants, GrantRefusalTest,
+    ::testing::Values(
+        GrantMisuse{"Missing", [](WriteIntent& i) { i.grant.clear(); }, "malformed"},
+        GrantMisuse{"ForAnotherPatient", [](WriteIntent& i) { i.patient = "Patient/other"; },
+                    "another patient"},
+        GrantMisuse{"ForAnotherTask", [](WriteIntent& i) { i.task_id = NewUuid(); },
+                    "another task"},
+        GrantMisuse{"ForAnotherTenant", [](WriteIntent& i) { i.tenant = "clinic-b"; },
+                    "another tenant"},
+        GrantMisuse{"Tampered", [](WriteIntent& i) { i.grant.back() ^= 1; }, "write refused"}),
+    [](const ::testing::TestParamInfo<GrantMisuse>& info) { return info.param.name; });
+
+TEST_F(IntegrationServiceTest, GrantWhoseScopeDoesNotCoverTheWriteIsRefused) {
+  IntegrationService service = Service(ehr_, nullptr);
+  WriteIntent intent = DraftNoteFor("Encounter/narrow-" + NewUuid().substr(0, 8));
+  intent.grant = GrantFor(intent, {"user/Appointment.c"});
+
+  Result<WriteOutcome> outcome = service.Write(intent);
+
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(StoredWith(intent), 0u);
+}
+
+TEST_F(IntegrationServiceTest, ReplayedGrantIsRefused) {
+  IntegrationService service = Service(ehr_, nullptr);
+  WriteIntent intent = GrantedNote("Encounter/replay-" + NewUuid().substr(0, 8));
+  ASSERT_TRUE(service.Write(intent).ok());
+
+  Result<WriteOutcome> replayed = service.Write(intent);
+
+  ASSERT_FALSE(replayed.ok());
+  EXPECT_NE(replayed.status().message().find("already used"), std::string::npos);
 }
 
 }  // namespace

@@ -9,7 +9,12 @@
 
 namespace medulla::testing {
 
-RunningNode::RunningNode(const std::string& ehr_base, int workers) {
+RunningNode::RunningNode(const std::string& ehr_base, int workers, const std::string& model_url) {
+  if (!model_url.empty()) {
+    config_.model_provider = "openai";
+    config_.model_base_url = model_url;
+    config_.model_name = "scripted-test-model";
+  }
   config_.listen_port = 0;
   config_.store = "sqlite:" + dir_.File("medulla.db");
   config_.ehr_base_url = ehr_base;

@@ -20,8 +20,10 @@ inline const std::vector<std::string> kClinicianScopes = {
 
 class RunningNode {
  public:
-  // Starts a node talking to the EHR at `ehr_base` (which may be a closed port).
-  explicit RunningNode(const std::string& ehr_base, int workers = 2);
+  // Starts a node talking to the EHR at `ehr_base` (which may be a closed port), with the
+  // offline model, or with the OpenAI-compatible endpoint at `model_url` when one is given.
+  explicit RunningNode(const std::string& ehr_base, int workers = 2,
+                       const std::string& model_url = "");
 
   // Mints a token from this node's development issuer.
   std::string Token(const std::string& tenant = "clinic-a",
