@@ -84,7 +84,7 @@ struct Decision {
 
   bool allowed() const { return effect == Effect::kAllow; }
 
-  // One line: `deny by statement "DenyResearchWrites" (config/policies/clinic.yaml:52):
+  // One line: `deny by statement "DenyWritesForResearch" (config/policies/clinic.yaml:11):
   // explicit deny`, or `deny: implicit deny: no statement allows`.
   std::string ToString() const;
 };
