@@ -2,7 +2,9 @@
 // is only ever visible to the tenant that created it. Errors are problem+json documents.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "agents/agent.h"
 #include "auth/jwt.h"
@@ -11,9 +13,13 @@
 
 namespace medulla::api {
 
+// Turns a bearer token into the principal it speaks for, or kUnauthenticated with a short
+// reason that is safe to show the caller (kUnavailable when the issuer cannot be reached).
+using Authenticator = std::function<Result<auth::Principal>(std::string_view token)>;
+
 struct GatewayDependencies {
   store::Store* store = nullptr;
-  const auth::TokenVerifier* verifier = nullptr;
+  Authenticator authenticate;
   const agents::AgentCatalog* agents = nullptr;
   nlohmann::json jwks;  // served at /.well-known/jwks.json
 };

@@ -45,6 +45,14 @@ Status ReadFile(const std::string& path, Config& config) {
     Read(root["auth"], "dev_issuer_key", config.dev_issuer_key);
     Read(root["auth"], "grant_key", config.grant_key);
     Read(root["log"], "file", config.log_file);
+    for (const YAML::Node& issuer : root["auth"]["issuers"]) {
+      IssuerSetting setting;
+      Read(issuer, "issuer", setting.issuer);
+      Read(issuer, "audience", setting.audience);
+      Read(issuer, "tenant", setting.tenant);
+      Read(issuer, "jwks_uri", setting.jwks_uri);
+      config.issuers.push_back(setting);
+    }
   } catch (const YAML::BadFile&) {
     return InvalidArgument("cannot read configuration file " + path);
   } catch (const YAML::Exception& error) {

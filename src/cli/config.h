@@ -4,10 +4,19 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 
 namespace medulla::cli {
+
+// An OIDC issuer whose tokens Medulla accepts, and the tenant its users act in.
+struct IssuerSetting {
+  std::string issuer;
+  std::string audience;
+  std::string tenant;
+  std::string jwks_uri;  // discovered from the issuer when empty
+};
 
 struct Config {
   std::string listen_address = "127.0.0.1";
@@ -25,6 +34,7 @@ struct Config {
   std::string audience = "medulla";
   std::string dev_issuer_key = "var/keys/dev-issuer.pem";
   std::string grant_key = "var/keys/grant-issuer.pem";  // signs per-call grants
+  std::vector<IssuerSetting> issuers;                   // beside the development issuer
 
   std::string log_file;  // empty: standard error
 };

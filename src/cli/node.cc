@@ -4,6 +4,7 @@
 #include "api/gateway.h"
 #include "auth/grant.h"
 #include "auth/jwt.h"
+#include "auth/multi_issuer.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "fhir/clinical_data.h"
@@ -26,6 +27,8 @@ struct Node::Parts {
   std::unique_ptr<store::Store> store;
   std::optional<auth::DevIssuer> issuer;
   std::optional<auth::TokenVerifier> verifier;
+  std::unique_ptr<http::Client> issuer_client;
+  std::optional<auth::MultiIssuerVerifier> oidc;
   std::unique_ptr<http::Client> http_client;
   std::unique_ptr<model::Provider> model;
   std::unique_ptr<fhir::FhirClient> ehr;
@@ -52,6 +55,24 @@ Result<std::unique_ptr<model::Provider>> MakeModel(const Config& config, http::C
   return model::MakeOpenAiProvider(options, client);
 }
 
+// The `iss` claim of a compact JWS, read without verifying anything, only to choose which
+// verifier will then check the whole token.
+std::string UnverifiedIssuer(std::string_view token) {
+  size_t first = token.find('.');
+  size_t second = token.find('.', first == std::string_view::npos ? first : first + 1);
+  if (first == std::string_view::npos || second == std::string_view::npos)
+    return "";
+  Result<std::string> payload = auth::Base64UrlDecode(token.substr(first + 1, second - first - 1));
+  if (!payload.ok())
+    return "";
+  nlohmann::json claims = nlohmann::json::parse(*payload, nullptr, false);
+  if (!claims.is_object() || !claims.contains("iss") || !claims["iss"].is_string())
+    return "";
+  return claims["iss"].get<std::string>();
+}
+
+Status StartOidcIssuers(const Config& config, Node::Parts& parts);
+
 void ObserveRequest(const http::Request& request, const http::Response& response, double seconds) {
   std::string route = api::RouteLabel(request.path);
   metrics::Increment(
@@ -59,6 +80,30 @@ void ObserveRequest(const http::Request& request, const http::Response& response
       {{"method", request.method}, {"route", route}, {"status", std::to_string(response.status)}});
   metrics::ObserveSeconds("medulla_http_request_duration_seconds", "HTTP request latency.",
                           {{"route", route}}, seconds);
+}
+
+}  // namespace
+
+namespace {
+
+Status StartOidcIssuers(const Config& config, Node::Parts& parts) {
+  if (config.issuers.empty())
+    return Status::Ok();
+  std::vector<auth::IssuerConfig> issuers;
+  for (const IssuerSetting& setting : config.issuers) {
+    auth::IssuerConfig issuer;
+    issuer.issuer = setting.issuer;
+    issuer.audience = setting.audience;
+    issuer.tenant = setting.tenant;
+    issuer.jwks_uri = setting.jwks_uri;
+    issuers.push_back(issuer);
+  }
+  parts.issuer_client = http::MakeClient();
+  ASSIGN_OR_RETURN(auth::MultiIssuerVerifier oidc,
+                   auth::MultiIssuerVerifier::Create(std::move(issuers), *parts.issuer_client,
+                                                     SystemClock::Instance()));
+  parts.oidc.emplace(std::move(oidc));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -126,7 +171,15 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   worker_options.threads = config.workers;
   parts->workers = std::make_unique<orchestrator::WorkerPool>(services, worker_options);
 
-  api::GatewayDependencies gateway{parts->store.get(), &*parts->verifier, &parts->agents,
+  RETURN_IF_ERROR(StartOidcIssuers(config, *parts));
+  Node::Parts* shared = parts.get();
+  const std::string dev_issuer = config.issuer;
+  api::Authenticator authenticate = [shared, dev_issuer](std::string_view token) {
+    if (UnverifiedIssuer(token) == dev_issuer || !shared->oidc)
+      return shared->verifier->Verify(token);
+    return shared->oidc->Verify(token);
+  };
+  api::GatewayDependencies gateway{parts->store.get(), authenticate, &parts->agents,
                                    parts->issuer->Jwks()};
   http::ServerOptions server_options;
   server_options.address = config.listen_address;

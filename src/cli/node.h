@@ -23,8 +23,10 @@ class Node {
 
   uint16_t port() const;
 
+ public:
+  struct Parts;  // defined in node.cc
+
  private:
-  struct Parts;
   explicit Node(std::unique_ptr<Parts> parts);
   std::unique_ptr<Parts> parts_;
 };

@@ -9,17 +9,24 @@
 
 namespace medulla::testing {
 
-RunningNode::RunningNode(const std::string& ehr_base, int workers, const std::string& model_url) {
-  if (!model_url.empty()) {
-    config_.model_provider = "openai";
-    config_.model_base_url = model_url;
-    config_.model_name = "scripted-test-model";
-  }
+RunningNode::RunningNode(const std::string& ehr_base, int workers, const std::string& model_url)
+    : RunningNode(ehr_base, [&](cli::Config& config) {
+        config.workers = workers;
+        if (!model_url.empty()) {
+          config.model_provider = "openai";
+          config.model_base_url = model_url;
+          config.model_name = "scripted-test-model";
+        }
+      }) {}
+
+RunningNode::RunningNode(const std::string& ehr_base,
+                         const std::function<void(cli::Config&)>& configure) {
   config_.listen_port = 0;
   config_.store = "sqlite:" + dir_.File("medulla.db");
   config_.ehr_base_url = ehr_base;
-  config_.workers = workers;
   config_.dev_issuer_key = dir_.File("issuer.pem");
+  config_.grant_key = dir_.File("grant.pem");
+  configure(config_);
 
   Result<std::unique_ptr<cli::Node>> node = cli::Node::Start(config_);
   if (!node.ok())

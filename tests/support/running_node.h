@@ -2,6 +2,7 @@
 // key in a temporary directory, and helpers to call it as a client would.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -24,6 +25,9 @@ class RunningNode {
   // offline model, or with the OpenAI-compatible endpoint at `model_url` when one is given.
   explicit RunningNode(const std::string& ehr_base, int workers = 2,
                        const std::string& model_url = "");
+
+  // Starts a node after `configure` has adjusted its configuration.
+  RunningNode(const std::string& ehr_base, const std::function<void(cli::Config&)>& configure);
 
   // Mints a token from this node's development issuer.
   std::string Token(const std::string& tenant = "clinic-a",
