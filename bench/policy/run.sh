@@ -11,8 +11,7 @@ data="$build/policy-bench-data"
 # GCC 12 at -O3 warns -Wrestrict on some std::string copies where none can overlap, a known
 # false positive of that compiler; with warnings as errors it would stop the Release build.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_CXX_FLAGS=-Wno-restrict \
-  -DCMAKE_PROJECT_INCLUDE="$root/bench/policy/with_policy.cmake" > "$build.configure.log"
+  -DCMAKE_CXX_FLAGS=-Wno-restrict > "$build.configure.log"
 ninja -C "$build" -j2 medulla_policy_bench > "$build.build.log"
 
 python3 "$root/bench/policy/generate.py" --out "$data"

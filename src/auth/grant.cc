@@ -141,6 +141,12 @@ Result<VerifiedGrant> ReadGrant(const nlohmann::json& body) {
   grant.subject_token_id = claims::String(body, "subject_jti");
   grant.session_id = claims::String(body, "sid");
   grant.purpose_of_use = claims::String(body, "purpose_of_use");
+  if (body.contains("roles") && body["roles"].is_array()) {
+    for (const nlohmann::json& role : body["roles"]) {
+      if (role.is_string())
+        grant.roles.push_back(role.get<std::string>());
+    }
+  }
   grant.expires_at = TimePoint(std::chrono::seconds(*claims::NumericDate(body, "exp")));
   return grant;
 }
@@ -183,6 +189,7 @@ Result<MintedGrant> GrantIssuer::Mint(const GrantRequest& request) const {
       {"subject_jti", request.subject_token_id},
       {"sid", request.principal.session_id},
       {"purpose_of_use", request.principal.purpose_of_use},
+      {"roles", request.principal.roles},
       {"jti", grant.grant_id},
       {"iat", claims::EpochSeconds(now)},
       {"exp", claims::EpochSeconds(expires_at)},

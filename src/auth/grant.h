@@ -112,6 +112,7 @@ struct VerifiedGrant {
   std::string subject_token_id;
   std::string session_id;
   std::string purpose_of_use;
+  std::vector<std::string> roles;  // the user's roles, so policy can be decided where it writes
   TimePoint expires_at;
 
   // The actor of a write done under this grant: sub, tenant, act, sid, purpose_of_use, grant.

@@ -27,6 +27,7 @@ void ApplyEnvironment(Config& config) {
   apply("MEDULLA_MODEL_API_KEY", config.model_api_key);
   apply("MEDULLA_DEV_ISSUER_KEY", config.dev_issuer_key);
   apply("MEDULLA_GRANT_KEY", config.grant_key);
+  apply("MEDULLA_POLICIES", config.policy_path);
 }
 
 Status ReadFile(const std::string& path, Config& config) {
@@ -45,6 +46,7 @@ Status ReadFile(const std::string& path, Config& config) {
     Read(root["auth"], "dev_issuer_key", config.dev_issuer_key);
     Read(root["auth"], "grant_key", config.grant_key);
     Read(root["log"], "file", config.log_file);
+    Read(root, "policies", config.policy_path);
     for (const YAML::Node& issuer : root["auth"]["issuers"]) {
       IssuerSetting setting;
       Read(issuer, "issuer", setting.issuer);

@@ -35,6 +35,7 @@ struct Config {
   std::string dev_issuer_key = "var/keys/dev-issuer.pem";
   std::string grant_key = "var/keys/grant-issuer.pem";  // signs per-call grants
   std::vector<IssuerSetting> issuers;                   // beside the development issuer
+  std::string policy_path = "config/policies";          // a policy file or a folder of them
 
   std::string log_file;  // empty: standard error
 };

@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "policy/explain_command.h"
 
 namespace {
 
@@ -40,6 +41,23 @@ void AddClinicDay(CLI::App& app, medulla::cli::ClinicDayCommandOptions& options,
   day->callback([&] { exit_code = medulla::cli::RunClinicDayCommand(options); });
 }
 
+void AddPolicy(CLI::App& app, medulla::policy::PolicyExplainOptions& options, int& exit_code) {
+  CLI::App* policy = app.add_subcommand("policy", "Policy documents");
+  policy->require_subcommand(1);
+  CLI::App* explain =
+      policy->add_subcommand("explain", "Say whether a principal may do an action, and why");
+  explain->add_option("--policies", options.policy_path, "Policy file or folder");
+  explain->add_option("--sub", options.subject, "Subject")->required();
+  explain->add_option("--tenant", options.tenant, "Tenant")->required();
+  explain->add_option("--role", options.roles, "Role; repeat for several");
+  explain->add_option("--scope", options.scopes, "SMART scope; repeat for several");
+  explain->add_option("--action", options.action, "Action, such as tool:draft_note")->required();
+  explain->add_option("--resource", options.resource, "Resource, such as tenant:a/Patient/1")
+      ->required();
+  explain->add_option("--context", options.context, "key=value; repeat for several");
+  explain->callback([&] { exit_code = medulla::policy::RunPolicyExplain(options); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -53,6 +71,8 @@ int main(int argc, char** argv) {
   AddServe(app, serve, exit_code);
   AddToken(app, token, exit_code);
   AddClinicDay(app, clinic_day, exit_code);
+  medulla::policy::PolicyExplainOptions policy_explain;
+  AddPolicy(app, policy_explain, exit_code);
   app.add_subcommand("version", "Print the version")->callback([] { std::puts("medulla 0.1.0"); });
 
   try {

@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "model/model.h"
 #include "orchestrator/worker_pool.h"
+#include "policy/policy.h"
 #include "store/store.h"
 #include "tools/builtin_tools.h"
 #include "tools/tool_registry.h"
@@ -35,6 +36,7 @@ struct Node::Parts {
   std::unique_ptr<fhir::ClinicalData> clinical_data;
   std::optional<auth::GrantIssuer> grant_issuer;
   std::optional<auth::GrantVerifier> grant_verifier;
+  std::unique_ptr<policy::PolicyStore> policy;
   std::unique_ptr<fhir::IntegrationService> integration;
   std::unique_ptr<fhir::ConsentChecker> consent;
   agents::AgentCatalog agents;
@@ -121,6 +123,16 @@ void Node::Stop() {
     parts_->workers->Stop();
 }
 
+Status Node::ReloadPolicies() {
+  Status reloaded = parts_->policy->Reload();
+  if (reloaded.ok()) {
+    log::Info("node", "policy.reloaded", {});
+    return reloaded;
+  }
+  log::Error("node", "policy.reload_refused", {{"reason", reloaded.message()}});
+  return reloaded;
+}
+
 uint16_t Node::port() const {
   return parts_->server->port();
 }
@@ -151,8 +163,9 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   ASSIGN_OR_RETURN(auth::GrantVerifier grant_verifier,
                    auth::GrantVerifier::FromJwks(parts->grant_issuer->Jwks()));
   parts->grant_verifier.emplace(std::move(grant_verifier));
+  ASSIGN_OR_RETURN(parts->policy, policy::PolicyStore::Open({config.policy_path}));
   parts->integration = std::make_unique<fhir::IntegrationService>(
-      *parts->ehr, *parts->grant_verifier, fhir::RetryPolicy{});
+      *parts->ehr, *parts->grant_verifier, *parts->policy, fhir::RetryPolicy{});
   parts->consent = std::make_unique<fhir::ConsentChecker>(*parts->ehr, SystemClock::Instance());
   ASSIGN_OR_RETURN(tools::ToolRegistry registry,
                    tools::ToolRegistry::Create(tools::BuiltinTools()));
@@ -166,6 +179,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                   .integration = parts->integration.get(),
                                   .consent = parts->consent.get(),
                                   .grants = &*parts->grant_issuer,
+                                  .policy = parts->policy.get(),
                                   .clock = &SystemClock::Instance()};
   orchestrator::WorkerOptions worker_options;
   worker_options.threads = config.workers;

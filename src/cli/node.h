@@ -23,6 +23,10 @@ class Node {
 
   uint16_t port() const;
 
+  // Re-reads the policy files. A set that does not load is refused and the last good set
+  // stays in force; the error names the file, line and reason.
+  Status ReloadPolicies();
+
  public:
   struct Parts;  // defined in node.cc
 

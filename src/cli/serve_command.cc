@@ -8,13 +8,14 @@
 namespace medulla::cli {
 namespace {
 
-// Blocks SIGINT and SIGTERM in every thread, then waits for one of them on this thread, so
-// that shutdown runs as ordinary code rather than inside a signal handler.
-int WaitForShutdownSignal() {
+// Blocks SIGINT, SIGTERM and SIGHUP in every thread, then waits for one of them on this
+// thread, so that shutdown and reload run as ordinary code rather than in a signal handler.
+int WaitForSignal() {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   int received = 0;
   sigwait(&signals, &received);
   return received;
@@ -25,6 +26,7 @@ void BlockShutdownSignals() {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
@@ -59,7 +61,12 @@ int Serve(const ServeOptions& options) {
   std::cout << "medulla: serving on http://" << config->listen_address << ":" << (*node)->port()
             << std::endl;
 
-  WaitForShutdownSignal();
+  // SIGHUP re-reads the policy files; SIGINT and SIGTERM stop the node.
+  while (WaitForSignal() == SIGHUP) {
+    Status reloaded = (*node)->ReloadPolicies();
+    std::cerr << "medulla: policy reload " << (reloaded.ok() ? "applied" : "refused: ")
+              << (reloaded.ok() ? "" : reloaded.message()) << std::endl;
+  }
   (*node)->Stop();
   return 0;
 }

@@ -15,8 +15,13 @@ bool IsRetryable(const Status& status) {
 }
 
 IntegrationService::IntegrationService(FhirClient& ehr, const auth::GrantVerifier& grants,
-                                       RetryPolicy policy, Sleeper sleep)
-    : ehr_(&ehr), grants_(&grants), policy_(policy), sleep_(std::move(sleep)) {
+                                       const policy::PolicyStore& policy, RetryPolicy retry,
+                                       Sleeper sleep)
+    : ehr_(&ehr),
+      grants_(&grants),
+      policy_store_(&policy),
+      policy_(retry),
+      sleep_(std::move(sleep)) {
   if (!sleep_)
     sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
 }
@@ -28,8 +33,8 @@ std::chrono::milliseconds IntegrationService::BackoffBefore(int attempt) const {
   return std::chrono::milliseconds(jitter(jitter_source));
 }
 
-Status IntegrationService::CheckGrant(const WriteIntent& intent,
-                                      const std::string& resource_type) const {
+Result<auth::VerifiedGrant> IntegrationService::CheckGrant(const WriteIntent& intent,
+                                                           const std::string& resource_type) const {
   auth::GrantExpectation expected;
   expected.tenant = intent.tenant;
   expected.task_id = intent.task_id;
@@ -38,7 +43,7 @@ Status IntegrationService::CheckGrant(const WriteIntent& intent,
 
   Result<auth::VerifiedGrant> grant = grants_->Verify(intent.grant, expected);
   if (grant.ok())
-    return Status::Ok();
+    return grant;
   log::Warn("fhir", "writeback.grant_refused",
             {{"task", intent.task_id},
              {"intent", intent.intent_id},
@@ -46,9 +51,40 @@ Status IntegrationService::CheckGrant(const WriteIntent& intent,
   return PermissionDenied("write refused: " + grant.status().message());
 }
 
-Result<WriteOutcome> IntegrationService::Write(const WriteIntent& intent) {
+Status IntegrationService::CheckPolicy(const WriteIntent& intent, const auth::VerifiedGrant& grant,
+                                       const std::string& resource_type, WriteAudit& audit) const {
+  policy::Request request;
+  request.principal.subject = grant.subject;
+  request.principal.tenant = grant.tenant;
+  request.principal.roles = grant.roles;
+  request.principal.scopes = grant.scopes;
+  request.principal.purpose_of_use = grant.purpose_of_use;
+  request.action = "fhir:create:" + resource_type;
+  request.resource = policy::ResourceFor(intent.tenant, intent.patient);
+  request.context = {{"request.purpose_of_use", grant.purpose_of_use},
+                     {"request.agent", grant.agent},
+                     {"principal.scopes", grant.scopes}};
+
+  policy::Decision decision = policy_store_->Evaluate(request);
+  audit.policy = policy::DecisionRecord(decision);
+  audit.policy["point"] = "integration";
+  audit.policy["action"] = request.action;
+  audit.policy["resource"] = request.resource;
+  if (decision.effect == policy::Effect::kAllow)
+    return Status::Ok();
+  std::string by = decision.sid.empty() ? std::string(decision.reason)
+                                        : "statement " + std::string(decision.sid);
+  return PermissionDenied("write refused by policy (" + by + ")");
+}
+
+Result<WriteOutcome> IntegrationService::Write(const WriteIntent& intent, WriteAudit* audit) {
+  WriteAudit local_audit;
+  WriteAudit& recorded = audit != nullptr ? *audit : local_audit;
   ASSIGN_OR_RETURN(nlohmann::json resource, ToResource(intent));
-  RETURN_IF_ERROR(CheckGrant(intent, resource["resourceType"].get<std::string>()));
+  const std::string resource_type = resource["resourceType"].get<std::string>();
+  ASSIGN_OR_RETURN(auth::VerifiedGrant grant, CheckGrant(intent, resource_type));
+  recorded.grant_id = grant.grant_id;
+  RETURN_IF_ERROR(CheckPolicy(intent, grant, resource_type, recorded));
 
   Status last_error = Internal("no attempt made");
   for (int attempt = 1; attempt <= policy_.max_attempts; ++attempt) {

@@ -31,7 +31,7 @@ class StepLoop {
 
     model::ChatRequest request;
     request.purpose = agent_.purpose();
-    request.tools = services_.tools->OffersFor(agent_.tools(), principal_);
+    request.tools = PolicyPermitted(services_.tools->OffersFor(agent_.tools(), principal_));
     request.messages = {{"system", agent_.instructions(), {}, ""},
                         {"user", context->dump(), {}, ""}};
 
@@ -95,6 +95,9 @@ class StepLoop {
       return Fail(call, valid);
 
     const tools::ToolDefinition* tool = services_.tools->Find(call.name);
+    ASSIGN_OR_RETURN(bool allowed, DecideAndRecord(call));
+    if (!allowed)
+      return Fail(call, PermissionDenied("policy denies " + ToolAction(call.name)));
     if (tool->risk != tools::RiskClass::kNone) {
       ASSIGN_OR_RETURN(bool consented, CheckConsent());
       if (!consented)
@@ -175,6 +178,40 @@ class StepLoop {
     if (!decision.ok())
       return {false, "", "consent could not be checked: the EHR did not answer"};
     return *decision;
+  }
+
+  static std::string ToolAction(const std::string& tool) { return "tool:" + tool; }
+
+  policy::Request PolicyRequest(const std::string& tool) const {
+    policy::Request request;
+    request.principal = principal_;
+    request.action = ToolAction(tool);
+    request.resource = policy::ResourceFor(task_.tenant, task_.patient);
+    request.context = {{"request.purpose_of_use", principal_.purpose_of_use},
+                       {"request.agent", agent_.name()},
+                       {"principal.scopes", principal_.scopes}};
+    return request;
+  }
+
+  // Tools policy would refuse are not offered at all, so the model never sees them.
+  std::vector<model::ToolOffer> PolicyPermitted(std::vector<model::ToolOffer> offers) const {
+    std::erase_if(offers, [this](const model::ToolOffer& offer) {
+      return services_.policy->Evaluate(PolicyRequest(offer.name)).effect != policy::Effect::kAllow;
+    });
+    return offers;
+  }
+
+  // Decides the call against policy at the orchestrator and records the deciding statement.
+  Result<bool> DecideAndRecord(const model::ToolCall& call) {
+    policy::Request request = PolicyRequest(call.name);
+    policy::Decision decision = services_.policy->Evaluate(request);
+    json record = policy::DecisionRecord(decision);
+    record["agent"] = agent_.name();
+    record["point"] = "orchestrator";
+    record["action"] = request.action;
+    record["resource"] = request.resource;
+    RETURN_IF_ERROR(events_.Append(event_type::kPolicyDecided, record, agent_.name()));
+    return decision.effect == policy::Effect::kAllow;
   }
 
   // Mints the call's own grant: the user as subject, the agent as actor, only the scopes this

@@ -8,6 +8,7 @@
 #include "fhir/consent.h"
 #include "fhir/integration_service.h"
 #include "model/model.h"
+#include "policy/policy.h"
 #include "store/store.h"
 #include "tools/tool_registry.h"
 
@@ -22,6 +23,7 @@ struct Services {
   fhir::IntegrationService* integration = nullptr;
   const fhir::ConsentChecker* consent = nullptr;
   const auth::GrantIssuer* grants = nullptr;
+  const policy::PolicyStore* policy = nullptr;
   const Clock* clock = nullptr;
 };
 

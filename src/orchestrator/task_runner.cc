@@ -181,7 +181,14 @@ class TaskRun {
         continue;
       }
 
-      Result<fhir::WriteOutcome> written = services_.integration->Write(intent);
+      fhir::WriteAudit audit;
+      Result<fhir::WriteOutcome> written = services_.integration->Write(intent, &audit);
+      if (audit.policy.is_object()) {
+        json decided = audit.policy;
+        decided["agent"] = agent_name;
+        decided["intent_id"] = intent.intent_id;
+        RETURN_IF_ERROR(writer_.Append(event_type::kPolicyDecided, decided, agent_name));
+      }
       std::string resource_type = fhir::ResourceTypeFor(intent.kind);
       if (written.ok()) {
         metrics::Increment("medulla_writebacks_total", "Write-backs by resource type and result.",

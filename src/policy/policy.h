@@ -40,6 +40,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -174,5 +175,12 @@ class PolicyStore {
   std::vector<std::string> paths_;
   std::atomic<std::shared_ptr<const PolicySet>> current_;
 };
+
+// The resource a policy request names for work on `patient` ("Patient/<id>") in `tenant`:
+// "tenant:<tenant>/Patient/<id>", or "tenant:<tenant>" when there is no patient.
+std::string ResourceFor(const std::string& tenant, const std::string& patient);
+
+// What a decision is recorded as in a task's events: effect, statement, source, reason.
+nlohmann::json DecisionRecord(const Decision& decision);
 
 }  // namespace medulla::policy

@@ -5,7 +5,9 @@
 #include <openssl/evp.h>
 
 #include <chrono>
+#include <set>
 
+#include "auth/jwt.h"
 #include "clinic/clinic_day.h"
 #include "common/time.h"
 #include "fhir/fhir_client.h"
@@ -133,6 +135,61 @@ TEST_F(ClinicVisitTest, VisitRunsEveryAgentAndWritesNoteAppointmentAndClaim) {
   EXPECT_EQ(claims[0]["status"], "draft");
   EXPECT_EQ(claims[0]["patient"]["reference"], visit.patient);
   EXPECT_EQ(claims[0]["item"][0]["encounter"][0]["reference"], visit.encounter);
+}
+
+TEST_F(ClinicVisitTest, EveryToolCallAndWriteIsDecidedByANamedStatementAndGranted) {
+  const clinic::Appointment& visit = Visit("D2N018");
+
+  json state = RunVisit(visit, visit.patient);
+
+  ASSERT_NE(state["status"], "failed") << state.dump(2);
+  size_t tool_calls = 0;
+  size_t grants = 0;
+  std::set<std::string> points;
+  for (const json& event : Events(state["id"])) {
+    if (event["type"] == "tool.called")
+      ++tool_calls;
+    if (event["type"] == "grant.issued") {
+      ++grants;
+      EXPECT_FALSE(event["payload"].contains("token")) << "a grant token reached the log";
+    }
+    if (event["type"] != "policy.decided")
+      continue;
+    const json& decided = event["payload"];
+    points.insert(decided["point"].get<std::string>());
+    EXPECT_EQ(decided["effect"], "allow");
+    EXPECT_FALSE(decided["statement"].get<std::string>().empty());
+    EXPECT_EQ(decided["resource"], "tenant:clinic-visits/" + visit.patient);
+  }
+  EXPECT_GT(tool_calls, 0u);
+  EXPECT_EQ(grants, tool_calls) << "every tool call on patient data runs on its own grant";
+  EXPECT_EQ(points, (std::set<std::string>{"orchestrator", "integration"}));
+}
+
+TEST_F(ClinicVisitTest, FrontDeskIsOfferedOnlyWhatPolicyAllowsTheFrontDesk) {
+  const clinic::Appointment& visit = Visit("D2N024");
+  Result<auth::DevIssuer> issuer = auth::DevIssuer::LoadOrCreate(
+      node_.config().dev_issuer_key, node_.config().issuer, node_.config().audience);
+  ASSERT_TRUE(issuer.ok());
+  std::string front_desk = issuer
+                               ->Issue({"front-desk-1",
+                                        "clinic-visits",
+                                        {"front_desk"},
+                                        kClinicianScopes,
+                                        "",
+                                        std::chrono::hours(1)})
+                               .value();
+
+  std::string task =
+      node_.Submit({{"agent", "scribe"},
+                    {"input", {{"dialogue", visit.dialogue}, {"encounter", visit.encounter}}},
+                    {"patient", visit.patient}},
+                   front_desk);
+  json state = node_.WaitForTask(task, front_desk);
+
+  EXPECT_EQ(state["status"], "escalated");
+  EXPECT_TRUE(state["intents"].empty());
+  EXPECT_TRUE(Written(visit.encounter, fhir::IntentKind::kDraftNote).empty());
 }
 
 TEST_F(ClinicVisitTest, IntakeEscalatesAnUnknownPatientAndNothingIsWritten) {

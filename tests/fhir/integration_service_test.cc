@@ -24,6 +24,7 @@ auth::Principal Clinician(const std::string& tenant, std::vector<std::string> sc
   auth::Principal principal;
   principal.subject = "dr-writeback";
   principal.tenant = tenant;
+  principal.roles = {"clinician"};
   principal.scopes = std::move(scopes);
   principal.token_id = NewUuid();
   principal.expires_at = std::chrono::system_clock::now() + std::chrono::hours(1);
@@ -70,13 +71,18 @@ class IntegrationServiceTest : public ::testing::Test {
       : client_(http::MakeClient()),
         ehr_(SandboxEnvironment::ehr().fhir_base(), *client_),
         grants_(std::move(auth::GrantIssuer::Generate()).value()),
-        verifier_(std::move(auth::GrantVerifier::FromJwks(grants_.Jwks())).value()) {}
+        verifier_(std::move(auth::GrantVerifier::FromJwks(grants_.Jwks())).value()),
+        policy_(std::move(policy::PolicyStore::Open({"config/policies"})).value()) {}
 
   // Mints the grant a scribe's draft_note call would carry for `intent`.
   std::string GrantFor(const WriteIntent& intent,
-                       std::vector<std::string> scopes = {"user/DocumentReference.c"}) {
+                       std::vector<std::string> scopes = {"user/DocumentReference.c"},
+                       std::vector<std::string> roles = {"clinician"},
+                       std::string purpose = "treatment") {
     auth::GrantRequest request;
     request.principal = Clinician(intent.tenant, scopes);
+    request.principal.roles = std::move(roles);
+    request.principal.purpose_of_use = std::move(purpose);
     request.subject_token_id = request.principal.token_id;
     request.agent = "scribe";
     request.tool = "draft_note";
@@ -102,7 +108,7 @@ class IntegrationServiceTest : public ::testing::Test {
   }
 
   IntegrationService Service(FhirClient& ehr, std::vector<std::chrono::milliseconds>* waits) {
-    return IntegrationService(ehr, verifier_, RetryPolicy{},
+    return IntegrationService(ehr, verifier_, *policy_, RetryPolicy{},
                               [waits](std::chrono::milliseconds wait) {
                                 if (waits != nullptr)
                                   waits->push_back(wait);
@@ -113,6 +119,7 @@ class IntegrationServiceTest : public ::testing::Test {
   FhirClient ehr_;
   auth::GrantIssuer grants_;
   auth::GrantVerifier verifier_;
+  std::unique_ptr<policy::PolicyStore> policy_;
 };
 
 TEST_F(IntegrationServiceTest, RepeatedWriteFindsTheFirstAndLeavesOneResource) {
@@ -251,6 +258,36 @@ TEST_F(IntegrationServiceTest, GrantWhoseScopeDoesNotCoverTheWriteIsRefused) {
 
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(StoredWith(intent), 0u);
+}
+
+TEST_F(IntegrationServiceTest, PolicyRefusesANoteFromTheFrontDeskAndNamesWhy) {
+  IntegrationService service = Service(ehr_, nullptr);
+  WriteIntent intent = DraftNoteFor("Encounter/front-desk-" + NewUuid().substr(0, 8));
+  intent.grant = GrantFor(intent, {"user/DocumentReference.c"}, {"front_desk"});
+  WriteAudit audit;
+
+  Result<WriteOutcome> outcome = service.Write(intent, &audit);
+
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(audit.policy["effect"], "deny");
+  EXPECT_EQ(audit.policy["point"], "integration");
+  EXPECT_EQ(audit.policy["action"], "fhir:create:DocumentReference");
+  EXPECT_EQ(StoredWith(intent), 0u);
+}
+
+TEST_F(IntegrationServiceTest, PolicyExplicitlyDeniesWritesForResearch) {
+  IntegrationService service = Service(ehr_, nullptr);
+  WriteIntent intent = DraftNoteFor("Encounter/research-" + NewUuid().substr(0, 8));
+  intent.grant = GrantFor(intent, {"user/DocumentReference.c"}, {"clinician"}, "research");
+  WriteAudit audit;
+
+  Result<WriteOutcome> outcome = service.Write(intent, &audit);
+
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(audit.policy["statement"], "DenyWritesForResearch");
+  EXPECT_NE(outcome.status().message().find("DenyWritesForResearch"), std::string::npos);
   EXPECT_EQ(StoredWith(intent), 0u);
 }
 
