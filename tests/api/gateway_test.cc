@@ -81,6 +81,8 @@ struct BadRequestCase {
   const char* detail_mentions;
 };
 
+void PrintTo(const BadRequestCase& bad, std::ostream* out) { *out << bad.name; }
+
 class GatewayBadRequestTest : public GatewayTest,
                               public ::testing::WithParamInterface<BadRequestCase> {};
 

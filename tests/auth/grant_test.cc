@@ -126,7 +126,9 @@ TEST_P(GrantTest, GrantCarriesTokenExchangeClaims) {
   EXPECT_EQ(claims["patient"], "patient-9");
   EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 120);
   EXPECT_FALSE(claims.contains("may_act"));
-  EXPECT_FALSE(claims.contains("roles"));
+  // The user's roles travel with the grant so that policy can be decided again where the EHR
+  // is written.
+  EXPECT_EQ(claims["roles"], json(ScribeWrite().principal.roles));
 }
 
 TEST_P(GrantTest, MintRefusesScopesTheUserLacks) {
