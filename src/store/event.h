@@ -62,6 +62,8 @@ struct Event {
   TimePoint at;
   nlohmann::json actor;    // who acted: {"sub","tenant","roles"} and "agent" when an agent acted
   nlohmann::json payload;  // the type's fields, listed beside each type above
+  std::string prev_hash;   // the hash of the tenant's previous event (see event_chain.h)
+  std::string hash;        // this event's link in its tenant's chain
 
   nlohmann::json ToJson() const;
 };

@@ -59,6 +59,18 @@ CREATE TABLE queue (
 );
 CREATE INDEX queue_by_availability ON queue (available_at);
 )sql",
+    // Version 2: the per-tenant hash chain. Stores created before it begin their chain at
+    // the first event appended after the upgrade; earlier events carry empty hashes.
+    R"sql(
+ALTER TABLE events ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX events_by_tenant ON events (tenant, seq);
+CREATE TABLE tenant_chains (
+  tenant    TEXT PRIMARY KEY,
+  last_seq  INTEGER NOT NULL,
+  last_hash TEXT NOT NULL
+);
+)sql",
 };
 
 Status SetPragmas(Database& db) {

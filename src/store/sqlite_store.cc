@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "store/event_chain.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
 #include "store/store.h"
@@ -55,7 +56,8 @@ Status ValidateNewEvent(const NewEvent& event) {
   return Status::Ok();
 }
 
-constexpr char kEventColumns[] = "seq, task_id, task_seq, tenant, type, at, actor, payload";
+constexpr char kEventColumns[] =
+    "seq, task_id, task_seq, tenant, type, at, actor, payload, prev_hash, hash";
 
 Result<std::vector<Event>> CollectEvents(Query& query) {
   std::vector<Event> events;
@@ -70,6 +72,8 @@ Result<std::vector<Event>> CollectEvents(Query& query) {
     event.at = FromMillis(query.Int(5));
     ASSIGN_OR_RETURN(event.actor, LoadedJson(query.Text(6), event.seq));
     ASSIGN_OR_RETURN(event.payload, LoadedJson(query.Text(7), event.seq));
+    event.prev_hash = query.Text(8);
+    event.hash = query.Text(9);
     events.push_back(std::move(event));
     ASSIGN_OR_RETURN(has_row, query.Next());
   }
@@ -92,6 +96,9 @@ class SqliteStore final : public Store {
                                     int64_t expected_last_task_seq, const Lease* lease) override;
   Result<std::vector<Event>> ReadTask(const std::string& task_id) override;
   Result<std::vector<Event>> ReadSince(int64_t after_seq, size_t limit) override;
+  Result<std::vector<Event>> ReadTenant(const std::string& tenant, int64_t after_seq,
+                                        size_t limit) override;
+  Result<std::vector<std::string>> Tenants() override;
   Result<std::vector<TaskSummary>> ListTasks(const std::string& tenant, size_t limit) override;
   Result<std::optional<Lease>> Claim(const std::string& worker,
                                      std::chrono::milliseconds lease_for) override;
@@ -107,6 +114,8 @@ class SqliteStore final : public Store {
   Result<std::optional<std::string>> FindTenant(const std::string& task_id);
   Result<int64_t> LastTaskSeq(const std::string& task_id);
   Status CheckLeaseHeld(const Lease& lease, int64_t now);
+  // The hash of the tenant's latest event, or the genesis value. REQUIRES: in a transaction.
+  Result<std::string> ChainHead(const std::string& tenant);
   Result<Event> InsertEvent(const std::string& task_id, const std::string& tenant, int64_t task_seq,
                             const NewEvent& event, int64_t at);
   Status InsertTaskRows(const NewTask& task, int64_t now);
@@ -176,15 +185,36 @@ Result<Event> SqliteStore::InsertEvent(const std::string& task_id, const std::st
   ASSIGN_OR_RETURN(std::string actor, StoredJson(event.actor));
   ASSIGN_OR_RETURN(std::string payload, StoredJson(event.payload));
 
+  Event stored{0,           task_id,       task_seq, tenant, event.type, FromMillis(at),
+               event.actor, event.payload, "",       ""};
+  ASSIGN_OR_RETURN(stored.prev_hash, ChainHead(tenant));
+  stored.hash = ChainHash(stored.prev_hash, stored);
+
   ASSIGN_OR_RETURN(Query insert,
                    db_->Prepare("INSERT INTO events (task_id, task_seq, tenant, type, at, "
-                                "actor, payload) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+                                "actor, payload, prev_hash, hash) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.BindText(1, task_id).BindInt(2, task_seq).BindText(3, tenant).BindText(4, event.type);
   insert.BindInt(5, at).BindText(6, actor).BindText(7, payload);
+  insert.BindText(8, stored.prev_hash).BindText(9, stored.hash);
   RETURN_IF_ERROR(insert.Run());
+  stored.seq = db_->LastInsertRowId();
 
-  return Event{db_->LastInsertRowId(), task_id,     task_seq,     tenant, event.type,
-               FromMillis(at),         event.actor, event.payload};
+  ASSIGN_OR_RETURN(Query advance,
+                   db_->Prepare("INSERT INTO tenant_chains (tenant, last_seq, last_hash) "
+                                "VALUES (?, ?, ?) ON CONFLICT (tenant) DO UPDATE SET "
+                                "last_seq = excluded.last_seq, last_hash = excluded.last_hash"));
+  advance.BindText(1, tenant).BindInt(2, stored.seq).BindText(3, stored.hash);
+  RETURN_IF_ERROR(advance.Run());
+  return stored;
+}
+
+Result<std::string> SqliteStore::ChainHead(const std::string& tenant) {
+  ASSIGN_OR_RETURN(Query query,
+                   db_->Prepare("SELECT last_hash FROM tenant_chains WHERE tenant = ?"));
+  query.BindText(1, tenant);
+  ASSIGN_OR_RETURN(bool has_row, query.Next());
+  return has_row ? query.Text(0) : kChainGenesis;
 }
 
 Status SqliteStore::InsertTaskRows(const NewTask& task, int64_t now) {
@@ -303,6 +333,28 @@ Result<std::vector<Event>> SqliteStore::ReadSince(int64_t after_seq, size_t limi
                                              " FROM events WHERE seq > ? ORDER BY seq LIMIT ?"));
   query.BindInt(1, after_seq).BindInt(2, ClampedLimit(limit));
   return CollectEvents(query);
+}
+
+Result<std::vector<Event>> SqliteStore::ReadTenant(const std::string& tenant, int64_t after_seq,
+                                                   size_t limit) {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Query query,
+                   db_->Prepare(std::string("SELECT ") + kEventColumns +
+                                " FROM events WHERE tenant = ? AND seq > ? ORDER BY seq LIMIT ?"));
+  query.BindText(1, tenant).BindInt(2, after_seq).BindInt(3, ClampedLimit(limit));
+  return CollectEvents(query);
+}
+
+Result<std::vector<std::string>> SqliteStore::Tenants() {
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Query query, db_->Prepare("SELECT DISTINCT tenant FROM events ORDER BY 1"));
+  std::vector<std::string> tenants;
+  ASSIGN_OR_RETURN(bool has_row, query.Next());
+  while (has_row) {
+    tenants.push_back(query.Text(0));
+    ASSIGN_OR_RETURN(has_row, query.Next());
+  }
+  return tenants;
 }
 
 Result<std::vector<TaskSummary>> SqliteStore::ListTasks(const std::string& tenant, size_t limit) {

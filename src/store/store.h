@@ -72,6 +72,14 @@ class Store {
   // Returns up to `limit` events with seq > `after_seq`, in order.
   virtual Result<std::vector<Event>> ReadSince(int64_t after_seq, size_t limit) = 0;
 
+  // Returns up to `limit` of the tenant's events with seq > `after_seq`, in log order: the
+  // tenant's hash chain, for audit.
+  virtual Result<std::vector<Event>> ReadTenant(const std::string& tenant, int64_t after_seq,
+                                                size_t limit) = 0;
+
+  // Every tenant that has events.
+  virtual Result<std::vector<std::string>> Tenants() = 0;
+
   // Returns the tenant's tasks, newest first.
   virtual Result<std::vector<TaskSummary>> ListTasks(const std::string& tenant, size_t limit) = 0;
 
