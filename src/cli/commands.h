@@ -38,6 +38,15 @@ struct ClinicDayCommandOptions {
 };
 int RunClinicDayCommand(const ClinicDayCommandOptions& options);
 
+struct ReplayCommandOptions {
+  std::string config_path;
+  std::string store;  // empty: from the configuration
+  std::string task_id;
+  std::string policy_path;  // empty: the configured policies
+};
+// Exit 0 when the replay makes the recorded decisions, 5 when it diverges, 1 on error.
+int RunReplay(const ReplayCommandOptions& options);
+
 // Prints "medulla: <message>" to standard error and returns 1.
 int Fail(const std::string& message);
 

@@ -1,6 +1,8 @@
 // medulla: the server and its command-line tools.
 #include <CLI/CLI.hpp>
+#include <memory>
 
+#include "cli/audit_commands.h"
 #include "cli/commands.h"
 #include "policy/explain_command.h"
 
@@ -58,6 +60,63 @@ void AddPolicy(CLI::App& app, medulla::policy::PolicyExplainOptions& options, in
   explain->callback([&] { exit_code = medulla::policy::RunPolicyExplain(options); });
 }
 
+void AddReplay(CLI::App& app, medulla::cli::ReplayCommandOptions& options, int& exit_code) {
+  CLI::App* replay = app.add_subcommand(
+      "replay", "Run a task's decisions again from its record, with no model and no EHR");
+  replay->add_option("task", options.task_id, "Task id")->required();
+  replay->add_option("--config", options.config_path, "YAML configuration file");
+  replay->add_option("--store", options.store, "Store, as sqlite:PATH");
+  replay->add_option("--policy", options.policy_path, "Decide with this policy file or folder");
+  replay->callback([&] { exit_code = medulla::cli::RunReplay(options); });
+}
+
+// The audit, backup and restore commands share one set of options: one command runs per call.
+void AddAudit(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<medulla::cli::AuditCommandOptions>();
+  auto add_store = [&options](CLI::App* command) {
+    command->add_option("--config", options->config_path, "YAML configuration file");
+    command->add_option("--store", options->store, "Store, as sqlite:PATH");
+  };
+  auto run = [options, &exit_code](int (*command)(const medulla::cli::AuditCommandOptions&)) {
+    return [options, &exit_code, command] { exit_code = command(*options); };
+  };
+
+  CLI::App* audit = app.add_subcommand("audit", "Check and read the record of what happened");
+  audit->require_subcommand(1);
+  CLI::App* verify = audit->add_subcommand("verify", "Check every tenant's event hash chain");
+  add_store(verify);
+  verify->add_option("--tenant", options->tenant, "Check only this tenant");
+  verify->callback(run(medulla::cli::RunAuditVerify));
+
+  CLI::App* show = audit->add_subcommand("show", "Print a task's account from its events");
+  show->add_option("task", options->task_id, "Task id")->required();
+  add_store(show);
+  show->callback(run(medulla::cli::RunAuditShow));
+
+  CLI::App* out = audit->add_subcommand("export", "Write FHIR AuditEvent and Provenance records");
+  add_store(out);
+  CLI::Option* task = out->add_option("--task", options->task_id, "Export this task");
+  CLI::Option* from = out->add_option("--from", options->from, "Range start, RFC 3339");
+  CLI::Option* to = out->add_option("--to", options->to, "Range end (exclusive), RFC 3339");
+  task->excludes(from)->excludes(to);
+  from->needs(to);
+  to->needs(from);
+  out->add_option("--tenant", options->tenant, "With a range: only this tenant");
+  out->add_option("--out", options->out_path, "Write the Bundle here instead of stdout");
+  out->callback(run(medulla::cli::RunAuditExport));
+
+  CLI::App* backup = app.add_subcommand("backup", "Copy a live SQLite store to a file");
+  add_store(backup);
+  backup->add_option("--to", options->backup_path, "Backup file to create")->required();
+  backup->callback(run(medulla::cli::RunBackup));
+
+  CLI::App* restore = app.add_subcommand("restore", "Restore a SQLite store from a backup");
+  add_store(restore);
+  restore->add_option("--from", options->backup_path, "Backup file")->required();
+  restore->add_flag("--force", options->force, "Replace an existing store");
+  restore->callback(run(medulla::cli::RunRestore));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,6 +132,9 @@ int main(int argc, char** argv) {
   AddClinicDay(app, clinic_day, exit_code);
   medulla::policy::PolicyExplainOptions policy_explain;
   AddPolicy(app, policy_explain, exit_code);
+  AddAudit(app, exit_code);
+  medulla::cli::ReplayCommandOptions replay;
+  AddReplay(app, replay, exit_code);
   app.add_subcommand("version", "Print the version")->callback([] { std::puts("medulla 0.1.0"); });
 
   try {

@@ -180,6 +180,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                   .consent = parts->consent.get(),
                                   .grants = &*parts->grant_issuer,
                                   .policy = parts->policy.get(),
+                                  .run_tool = nullptr,
                                   .clock = &SystemClock::Instance()};
   orchestrator::WorkerOptions worker_options;
   worker_options.threads = config.workers;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "store/event.h"
@@ -71,6 +72,7 @@ class StepLoop {
     json payload = response.ToJson();
     payload["agent"] = agent_.name();
     payload["purpose"] = agent_.purpose();
+    payload["prompt_version"] = Sha256Hex(agent_.instructions()).substr(0, 12);
     return events_.Append(event_type::kModelResponded, std::move(payload), agent_.name());
   }
 
@@ -111,7 +113,8 @@ class StepLoop {
         return Fail(call, grant.status());
       context.grant = grant->token;
     }
-    Result<json> result = tool->run(context, call.arguments);
+    Result<json> result = services_.run_tool ? services_.run_tool(*tool, context, call)
+                                             : tool->run(context, call.arguments);
     RETURN_IF_ERROR(RecordViewsAndIntents(context, *tool));
     if (!result.ok())
       return Fail(call, result.status());

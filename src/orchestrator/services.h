@@ -1,6 +1,8 @@
 // What the orchestrator works with. Every member must outlive the orchestrator's use of it.
 #pragma once
 
+#include <functional>
+
 #include "agents/agent.h"
 #include "auth/grant.h"
 #include "common/time.h"
@@ -14,6 +16,10 @@
 
 namespace medulla::orchestrator {
 
+// Runs a tool call. Normally the tool's own function; replay substitutes the recorded result.
+using ToolRunner = std::function<Result<nlohmann::json>(
+    const tools::ToolDefinition& tool, tools::ToolContext& context, const model::ToolCall& call)>;
+
 struct Services {
   store::Store* store = nullptr;
   const agents::AgentCatalog* agents = nullptr;
@@ -24,6 +30,7 @@ struct Services {
   const fhir::ConsentChecker* consent = nullptr;
   const auth::GrantIssuer* grants = nullptr;
   const policy::PolicyStore* policy = nullptr;
+  ToolRunner run_tool;  // empty: run the tool itself
   const Clock* clock = nullptr;
 };
 

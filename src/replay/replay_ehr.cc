@@ -1,0 +1,91 @@
+#include "replay/replay_ehr.h"
+
+#include "fhir/consent.h"
+
+namespace medulla::replay {
+namespace {
+
+using nlohmann::json;
+
+http::ClientResponse Answer(int status, const json& body) {
+  http::ClientResponse response;
+  response.status = status;
+  response.headers["Content-Type"] = "application/fhir+json";
+  response.body = body.dump();
+  return response;
+}
+
+json Outcome(const std::string& diagnostics) {
+  return {{"resourceType", "OperationOutcome"},
+          {"issue",
+           json::array(
+               {{{"severity", "error"}, {"code", "processing"}, {"diagnostics", diagnostics}}})}};
+}
+
+// The query value of `name` in a URL, percent-decoding only what Medulla itself encodes.
+std::string QueryValue(const std::string& url, const std::string& name) {
+  size_t at = url.find(name + "=");
+  if (at == std::string::npos)
+    return "";
+  std::string value = url.substr(at + name.size() + 1);
+  value = value.substr(0, value.find('&'));
+  std::string decoded;
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '%' && i + 2 < value.size()) {
+      decoded.push_back(static_cast<char>(std::stoi(value.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      decoded.push_back(value[i]);
+    }
+  }
+  return decoded;
+}
+
+}  // namespace
+
+Result<http::ClientResponse> ReplayEhr::Send(const http::ClientRequest& request) {
+  if (request.method == "GET" && request.url.find("/Consent?") != std::string::npos)
+    return ConsentSearch(QueryValue(request.url, "patient"));
+  if (request.method == "POST")
+    return ConditionalCreate(request);
+  return Answer(404, Outcome("replay holds no recorded answer for this request"));
+}
+
+http::ClientResponse ReplayEhr::ConsentSearch(const std::string& patient) const {
+  json bundle = {{"resourceType", "Bundle"}, {"type", "searchset"}, {"entry", json::array()}};
+  auto permitted = recording_->permitted_purposes.find(patient);
+  if (permitted == recording_->permitted_purposes.end())
+    return Answer(200, bundle);
+
+  json purposes = json::array();
+  for (const std::string& purpose : permitted->second) {
+    purposes.push_back({{"system", fhir::kActReasonSystem}, {"code", purpose}});
+  }
+  bundle["entry"].push_back({{"resource",
+                              {{"resourceType", "Consent"},
+                               {"id", "recorded"},
+                               {"status", "active"},
+                               {"provision", {{"type", "permit"}, {"purpose", purposes}}}}}});
+  return Answer(200, bundle);
+}
+
+http::ClientResponse ReplayEhr::ConditionalCreate(const http::ClientRequest& request) const {
+  auto header = request.headers.find("If-None-Exist");
+  std::string identifier = header == request.headers.end() ? "" : header->second;
+  std::string intent_id =
+      identifier.substr(identifier.rfind("%7C") == std::string::npos ? identifier.rfind('|') + 1
+                                                                     : identifier.rfind("%7C") + 3);
+  auto write = recording_->writes.find(intent_id);
+  if (write == recording_->writes.end() || write->second.status == "held") {
+    return Answer(503, Outcome("replay: this write was not made in the recording"));
+  }
+  const RecordedWrite& recorded = write->second;
+  if (recorded.status == "failed") {
+    return Answer(recorded.retryable ? 503 : 400, Outcome(recorded.reason));
+  }
+  json stored = json::parse(request.body, nullptr, false);
+  stored["id"] = recorded.reference.substr(recorded.reference.find('/') + 1);
+  return Answer(recorded.outcome == "created" ? 201 : 200, stored);
+}
+
+}  // namespace medulla::replay
