@@ -2,10 +2,15 @@
 // under a mutex; each call that writes runs in a single BEGIN IMMEDIATE transaction, so a
 // failure part-way leaves nothing behind.
 //
-// Known limit: every write commits and syncs on its own, so durable appends are capped by
-// the disk's sync rate (a few thousand a second); concurrent appends are not batched into
-// one sync, and readers wait behind writers on the same connection.
+// Group commit: appends that arrive while another commit is syncing wait in a queue; the
+// next of them to run takes the whole queue and commits it as one transaction with one
+// sync, each append inside its own savepoint so that one failing its checks undoes only
+// itself. No caller hears back before the transaction holding its append has committed.
+//
+// Known limit: readers wait behind writers on the same connection, and task creation,
+// claims and lease changes still commit and sync one at a time.
 #include <algorithm>
+#include <condition_variable>
 #include <limits>
 #include <mutex>
 #include <utility>
@@ -15,6 +20,7 @@
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
 #include "store/store.h"
+#include "store/store_factory.h"
 
 namespace medulla::store {
 namespace {
@@ -86,10 +92,18 @@ int64_t ClampedLimit(size_t limit) {
   return static_cast<int64_t>(std::min(limit, kMax));
 }
 
+// One caller's append, as the grouped commit sees it.
+struct AppendRequest {
+  const std::string& task_id;
+  const std::vector<NewEvent>& events;
+  int64_t expected_last_task_seq;
+  const Lease* lease;
+};
+
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Database> db, const Clock& clock)
-      : db_(std::move(db)), clock_(clock) {}
+  SqliteStore(std::unique_ptr<Database> db, const Clock& clock, const StoreOptions& options)
+      : db_(std::move(db)), clock_(clock), group_commit_(options.group_commit) {}
 
   Result<CreatedTask> CreateTask(const NewTask& task) override;
   Result<std::vector<Event>> Append(const std::string& task_id, std::vector<NewEvent> events,
@@ -120,9 +134,25 @@ class SqliteStore final : public Store {
                             const NewEvent& event, int64_t at);
   Status InsertTaskRows(const NewTask& task, int64_t now);
 
+  // The append's checks and writes. REQUIRES: mu_ held, in a transaction.
+  Result<std::vector<Event>> AppendIn(const AppendRequest& request);
+  // AppendIn inside a savepoint: a failing append undoes its own writes only.
+  Result<std::vector<Event>> AppendInSavepoint(const AppendRequest& request);
+  // Commits the waiting appends in one transaction; returns each one's outcome.
+  std::vector<Result<std::vector<Event>>> CommitGroup(const std::vector<AppendRequest*>& group);
+  Result<std::vector<Event>> AppendGrouped(AppendRequest& request);
+
   std::mutex mu_;
   std::unique_ptr<Database> db_;  // guarded by mu_
   const Clock& clock_;
+  const bool group_commit_;
+
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::vector<AppendRequest*> waiting_;  // guarded by group_mu_
+  // Outcomes the leader has published, by request; guarded by group_mu_.
+  std::vector<std::pair<AppendRequest*, Result<std::vector<Event>>>> published_;
+  bool leading_ = false;  // guarded by group_mu_
 };
 
 Result<std::optional<std::string>> SqliteStore::FindKeyedTask(const std::string& tenant,
@@ -286,33 +316,106 @@ Result<std::vector<Event>> SqliteStore::Append(const std::string& task_id,
     return InvalidArgument("lease is for another task");
   }
 
+  AppendRequest request{task_id, events, expected_last_task_seq, lease};
+  if (group_commit_)
+    return AppendGrouped(request);
+
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
+  ASSIGN_OR_RETURN(std::vector<Event> stored, AppendIn(request));
+  RETURN_IF_ERROR(transaction.Commit());
+  return stored;
+}
 
-  ASSIGN_OR_RETURN(std::optional<std::string> tenant, FindTenant(task_id));
+Result<std::vector<Event>> SqliteStore::AppendIn(const AppendRequest& request) {
+  ASSIGN_OR_RETURN(std::optional<std::string> tenant, FindTenant(request.task_id));
   if (!tenant)
     return NotFound("task not found");
 
   int64_t now = NowMillis();
   // The lease is checked first: a worker that lost it must stop, whatever the sequence says.
-  if (lease != nullptr)
-    RETURN_IF_ERROR(CheckLeaseHeld(*lease, now));
+  if (request.lease != nullptr)
+    RETURN_IF_ERROR(CheckLeaseHeld(*request.lease, now));
 
-  ASSIGN_OR_RETURN(int64_t last_task_seq, LastTaskSeq(task_id));
-  if (last_task_seq != expected_last_task_seq) {
+  ASSIGN_OR_RETURN(int64_t last_task_seq, LastTaskSeq(request.task_id));
+  if (last_task_seq != request.expected_last_task_seq) {
     return Conflict("task moved on: expected last task_seq " +
-                    std::to_string(expected_last_task_seq) + ", found " +
+                    std::to_string(request.expected_last_task_seq) + ", found " +
                     std::to_string(last_task_seq));
   }
 
   std::vector<Event> stored;
-  stored.reserve(events.size());
-  for (const NewEvent& event : events) {
-    ASSIGN_OR_RETURN(Event appended, InsertEvent(task_id, *tenant, ++last_task_seq, event, now));
+  stored.reserve(request.events.size());
+  for (const NewEvent& event : request.events) {
+    ASSIGN_OR_RETURN(Event appended,
+                     InsertEvent(request.task_id, *tenant, ++last_task_seq, event, now));
     stored.push_back(std::move(appended));
   }
-  RETURN_IF_ERROR(transaction.Commit());
   return stored;
+}
+
+Result<std::vector<Event>> SqliteStore::AppendInSavepoint(const AppendRequest& request) {
+  RETURN_IF_ERROR(db_->Exec("SAVEPOINT append"));
+  Result<std::vector<Event>> outcome = AppendIn(request);
+  if (!outcome.ok())
+    RETURN_IF_ERROR(db_->Exec("ROLLBACK TO append"));
+  RETURN_IF_ERROR(db_->Exec("RELEASE append"));
+  return outcome;
+}
+
+std::vector<Result<std::vector<Event>>> SqliteStore::CommitGroup(
+    const std::vector<AppendRequest*>& group) {
+  std::vector<Result<std::vector<Event>>> outcomes;
+  outcomes.reserve(group.size());
+
+  std::lock_guard lock(mu_);
+  Status committed = [&]() -> Status {
+    ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
+    for (AppendRequest* request : group)
+      outcomes.push_back(AppendInSavepoint(*request));
+    return transaction.Commit();
+  }();
+  if (committed.ok())
+    return outcomes;
+
+  // Nothing of the group reached the disk: every append hears why, failed ones included
+  // only if they had not failed on their own already.
+  outcomes.resize(group.size(), committed);
+  for (Result<std::vector<Event>>& outcome : outcomes) {
+    if (outcome.ok())
+      outcome = committed;
+  }
+  return outcomes;
+}
+
+Result<std::vector<Event>> SqliteStore::AppendGrouped(AppendRequest& request) {
+  std::unique_lock lock(group_mu_);
+  waiting_.push_back(&request);
+  while (true) {
+    auto mine = std::find_if(published_.begin(), published_.end(),
+                             [&](const auto& entry) { return entry.first == &request; });
+    if (mine != published_.end()) {
+      Result<std::vector<Event>> outcome = std::move(mine->second);
+      published_.erase(mine);
+      return outcome;
+    }
+    if (leading_) {
+      group_cv_.wait(lock);
+      continue;
+    }
+
+    // Lead: commit everything waiting, then hand the outcomes over and step down.
+    leading_ = true;
+    std::vector<AppendRequest*> group;
+    group.swap(waiting_);
+    lock.unlock();
+    std::vector<Result<std::vector<Event>>> outcomes = CommitGroup(group);
+    lock.lock();
+    for (size_t i = 0; i < group.size(); ++i)
+      published_.emplace_back(group[i], std::move(outcomes[i]));
+    leading_ = false;
+    group_cv_.notify_all();
+  }
 }
 
 Result<std::vector<Event>> SqliteStore::ReadTask(const std::string& task_id) {
@@ -449,13 +552,20 @@ Result<int64_t> SqliteStore::QueueDepth() {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock,
+                                               const StoreOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(path));
   RETURN_IF_ERROR(sqlite::PrepareDatabase(*db));
 
   log::Info("store", "store.opened",
-            {{"engine", "sqlite"}, {"schema_version", sqlite::kSchemaVersion}});
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), clock));
+            {{"engine", "sqlite"},
+             {"schema_version", sqlite::kSchemaVersion},
+             {"group_commit", options.group_commit}});
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db), clock, options));
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path, const Clock& clock) {
+  return OpenSqliteStore(path, clock, StoreOptions{});
 }
 
 }  // namespace medulla::store

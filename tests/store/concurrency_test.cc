@@ -21,7 +21,7 @@ constexpr int kAppendsPerWriter = 25;
 
 // Workers drain the queue while writers race optimistic appends on one shared task. The
 // clock stands still, so no lease expires and every task must be claimed exactly once.
-TEST_F(ConcurrencyTest, WorkersAndWritersLoseNoEventsAndNeverShareATask) {
+TEST_P(ConcurrencyTest, WorkersAndWritersLoseNoEventsAndNeverShareATask) {
   std::string shared = CreateTask("clinic-shared");
   Lease setup = ClaimAs("setup");  // keeps `shared` away from the workers
   ASSERT_EQ(setup.task_id, shared);
@@ -121,6 +121,8 @@ TEST_F(ConcurrencyTest, WorkersAndWritersLoseNoEventsAndNeverShareATask) {
     seqs.insert(event.seq);
   EXPECT_EQ(seqs.size(), log->size());
 }
+
+MEDULLA_ALL_STORE_ENGINES(ConcurrencyTest);
 
 }  // namespace
 }  // namespace medulla::store

@@ -10,7 +10,7 @@ using ::testing::HasSubstr;
 
 using LeaseTest = StoreTest;
 
-TEST_F(LeaseTest, ClaimTakesTheOldestTaskFirst) {
+TEST_P(LeaseTest, ClaimTakesTheOldestTaskFirst) {
   std::string older = CreateTask();
   clock_.Advance(std::chrono::milliseconds(1));
   std::string newer = CreateTask();
@@ -25,7 +25,7 @@ TEST_F(LeaseTest, ClaimTakesTheOldestTaskFirst) {
   EXPECT_EQ(ClaimAs("worker-b").task_id, newer);
 }
 
-TEST_F(LeaseTest, ALeasedTaskCannotBeClaimedByAnotherWorker) {
+TEST_P(LeaseTest, ALeasedTaskCannotBeClaimedByAnotherWorker) {
   CreateTask();
   ClaimAs("worker-a");
   clock_.Advance(kLeaseFor - std::chrono::milliseconds(1));
@@ -36,14 +36,14 @@ TEST_F(LeaseTest, ALeasedTaskCannotBeClaimedByAnotherWorker) {
   EXPECT_FALSE(second->has_value());
 }
 
-TEST_F(LeaseTest, ClaimOnAnEmptyQueueFindsNothing) {
+TEST_P(LeaseTest, ClaimOnAnEmptyQueueFindsNothing) {
   Result<std::optional<Lease>> claimed = store_->Claim("worker-a", kLeaseFor);
 
   ASSERT_TRUE(claimed.ok());
   EXPECT_FALSE(claimed->has_value());
 }
 
-TEST_F(LeaseTest, AfterACrashAnotherWorkerTakesOverAndTheOldLeaseIsFencedOff) {
+TEST_P(LeaseTest, AfterACrashAnotherWorkerTakesOverAndTheOldLeaseIsFencedOff) {
   std::string task_id = CreateTask();
   Lease crashed = ClaimAs("worker-a");
   AppendEvents(task_id, 1, 1, &crashed);
@@ -73,7 +73,7 @@ TEST_F(LeaseTest, AfterACrashAnotherWorkerTakesOverAndTheOldLeaseIsFencedOff) {
   EXPECT_EQ(store_->ReadTask(task_id)->size(), 3u);
 }
 
-TEST_F(LeaseTest, AnExpiredLeaseCannotAppendEvenBeforeAnotherClaim) {
+TEST_P(LeaseTest, AnExpiredLeaseCannotAppendEvenBeforeAnotherClaim) {
   std::string task_id = CreateTask();
   Lease lease = ClaimAs("worker-a");
   CrashWorker(lease);
@@ -86,7 +86,7 @@ TEST_F(LeaseTest, AnExpiredLeaseCannotAppendEvenBeforeAnotherClaim) {
   EXPECT_EQ(store_->ReadTask(task_id)->size(), 1u);
 }
 
-TEST_F(LeaseTest, AForgedFencingTokenIsRefused) {
+TEST_P(LeaseTest, AForgedFencingTokenIsRefused) {
   std::string task_id = CreateTask();
   Lease forged = ClaimAs("worker-a");
   forged.fencing_token += 1;
@@ -98,7 +98,7 @@ TEST_F(LeaseTest, AForgedFencingTokenIsRefused) {
   EXPECT_THAT(appended.status().message(), HasSubstr("fencing token 2 is not the current 1"));
 }
 
-TEST_F(LeaseTest, RenewKeepsTheTaskPastItsFirstExpiry) {
+TEST_P(LeaseTest, RenewKeepsTheTaskPastItsFirstExpiry) {
   std::string task_id = CreateTask();
   Lease lease = ClaimAs("worker-a");
   clock_.Advance(kLeaseFor - std::chrono::seconds(1));
@@ -115,7 +115,7 @@ TEST_F(LeaseTest, RenewKeepsTheTaskPastItsFirstExpiry) {
   AppendEvents(task_id, 1, 1, &*renewed);
 }
 
-TEST_F(LeaseTest, FinishRemovesTheTaskFromTheQueueButKeepsItsEvents) {
+TEST_P(LeaseTest, FinishRemovesTheTaskFromTheQueueButKeepsItsEvents) {
   std::string task_id = CreateTask();
   Lease lease = ClaimAs("worker-a");
 
@@ -132,7 +132,7 @@ TEST_F(LeaseTest, FinishRemovesTheTaskFromTheQueueButKeepsItsEvents) {
   EXPECT_THAT(again.message(), HasSubstr("no longer queued"));
 }
 
-TEST_F(LeaseTest, ALeaseForAnotherTaskCannotAppend) {
+TEST_P(LeaseTest, ALeaseForAnotherTaskCannotAppend) {
   std::string leased = CreateTask();
   std::string other = CreateTask();
   Lease lease = ClaimAs("worker-a");
@@ -144,7 +144,7 @@ TEST_F(LeaseTest, ALeaseForAnotherTaskCannotAppend) {
   EXPECT_EQ(appended.status().code(), StatusCode::kInvalidArgument);
 }
 
-TEST_F(LeaseTest, ClaimRefusesAnUnnamedWorkerOrAnEmptyLease) {
+TEST_P(LeaseTest, ClaimRefusesAnUnnamedWorkerOrAnEmptyLease) {
   CreateTask();
 
   EXPECT_EQ(store_->Claim("", kLeaseFor).status().code(), StatusCode::kInvalidArgument);
@@ -153,7 +153,7 @@ TEST_F(LeaseTest, ClaimRefusesAnUnnamedWorkerOrAnEmptyLease) {
   EXPECT_EQ(ClaimAs("worker-a").attempts, 1);
 }
 
-TEST_F(LeaseTest, LeasesSurviveReopen) {
+TEST_P(LeaseTest, LeasesSurviveReopen) {
   std::string task_id = CreateTask();
   Lease lease = ClaimAs("worker-a");
 
@@ -164,6 +164,8 @@ TEST_F(LeaseTest, LeasesSurviveReopen) {
   EXPECT_FALSE(rival->has_value());
   AppendEvents(task_id, 1, 1, &lease);
 }
+
+MEDULLA_ALL_STORE_ENGINES(LeaseTest);
 
 }  // namespace
 }  // namespace medulla::store

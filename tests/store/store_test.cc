@@ -3,7 +3,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store/sqlite_schema.h"
 #include "store_fixture.h"
 
 namespace medulla::store {
@@ -17,7 +16,7 @@ int64_t EventCount(Store& store) {
   return all.ok() ? static_cast<int64_t>(all->size()) : -1;
 }
 
-TEST_F(StoreTest, CreateTaskStoresTheFirstEventAndQueuesTheTask) {
+TEST_P(StoreTest, CreateTaskStoresTheFirstEventAndQueuesTheTask) {
   Result<CreatedTask> created = store_->CreateTask({"task-1", "clinic-a", {}, TaskCreatedEvent()});
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_TRUE(created->created);
@@ -43,7 +42,7 @@ TEST_F(StoreTest, CreateTaskStoresTheFirstEventAndQueuesTheTask) {
   EXPECT_EQ(listed->front().created_at, clock_.Now());
 }
 
-TEST_F(StoreTest, IdempotencyKeyReturnsTheExistingTaskAndWritesNothing) {
+TEST_P(StoreTest, IdempotencyKeyReturnsTheExistingTaskAndWritesNothing) {
   Result<CreatedTask> first =
       store_->CreateTask({"task-1", "clinic-a", "visit-42", TaskCreatedEvent()});
   ASSERT_TRUE(first.ok());
@@ -61,7 +60,7 @@ TEST_F(StoreTest, IdempotencyKeyReturnsTheExistingTaskAndWritesNothing) {
   EXPECT_EQ(store_->ReadTask("task-1")->front().payload["agent"], "scribe");
 }
 
-TEST_F(StoreTest, IdempotencyKeysAreScopedToTheirTenant) {
+TEST_P(StoreTest, IdempotencyKeysAreScopedToTheirTenant) {
   ASSERT_TRUE(store_->CreateTask({"task-a", "clinic-a", "visit-42", TaskCreatedEvent()}).ok());
 
   Result<CreatedTask> other =
@@ -71,7 +70,7 @@ TEST_F(StoreTest, IdempotencyKeysAreScopedToTheirTenant) {
   EXPECT_EQ(other->task_id, "task-b");
 }
 
-TEST_F(StoreTest, CreateTaskRefusesAFirstEventOtherThanTaskCreated) {
+TEST_P(StoreTest, CreateTaskRefusesAFirstEventOtherThanTaskCreated) {
   Result<CreatedTask> created =
       store_->CreateTask({"task-1", "clinic-a", "visit-42", AgentStartedEvent("scribe", 1)});
 
@@ -81,7 +80,7 @@ TEST_F(StoreTest, CreateTaskRefusesAFirstEventOtherThanTaskCreated) {
   EXPECT_EQ(*store_->QueueDepth(), 0);
 }
 
-TEST_F(StoreTest, CreateTaskRefusesEmptyIdsAndKeys) {
+TEST_P(StoreTest, CreateTaskRefusesEmptyIdsAndKeys) {
   EXPECT_EQ(store_->CreateTask({"", "clinic-a", {}, TaskCreatedEvent()}).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(store_->CreateTask({"task-1", "", {}, TaskCreatedEvent()}).status().code(),
@@ -91,7 +90,7 @@ TEST_F(StoreTest, CreateTaskRefusesEmptyIdsAndKeys) {
   EXPECT_EQ(EventCount(*store_), 0);
 }
 
-TEST_F(StoreTest, CreateTaskWithATakenIdConflictsAndLeavesNoKeyBehind) {
+TEST_P(StoreTest, CreateTaskWithATakenIdConflictsAndLeavesNoKeyBehind) {
   ASSERT_TRUE(store_->CreateTask({"task-1", "clinic-a", {}, TaskCreatedEvent()}).ok());
 
   Result<CreatedTask> again =
@@ -107,7 +106,7 @@ TEST_F(StoreTest, CreateTaskWithATakenIdConflictsAndLeavesNoKeyBehind) {
   EXPECT_EQ(keyed->task_id, "task-2");
 }
 
-TEST_F(StoreTest, AppendNumbersEventsInOrderAndReturnsThemAsStored) {
+TEST_P(StoreTest, AppendNumbersEventsInOrderAndReturnsThemAsStored) {
   std::string task_id = CreateTask();
   clock_.Advance(std::chrono::milliseconds(250));
 
@@ -131,7 +130,7 @@ TEST_F(StoreTest, AppendNumbersEventsInOrderAndReturnsThemAsStored) {
   EXPECT_EQ((*events)[1].at, clock_.Now());
 }
 
-TEST_F(StoreTest, AppendWithAStaleExpectationConflictsAndWritesNothing) {
+TEST_P(StoreTest, AppendWithAStaleExpectationConflictsAndWritesNothing) {
   std::string task_id = CreateTask();
   AppendEvents(task_id, 1);
 
@@ -143,7 +142,7 @@ TEST_F(StoreTest, AppendWithAStaleExpectationConflictsAndWritesNothing) {
   EXPECT_EQ(store_->ReadTask(task_id)->size(), 2u);
 }
 
-TEST_F(StoreTest, AppendToAnUnknownTaskIsNotFound) {
+TEST_P(StoreTest, AppendToAnUnknownTaskIsNotFound) {
   Result<std::vector<Event>> appended =
       store_->Append("no-such-task", {AgentStartedEvent("scribe", 1)}, 1, nullptr);
 
@@ -151,7 +150,7 @@ TEST_F(StoreTest, AppendToAnUnknownTaskIsNotFound) {
   EXPECT_EQ(EventCount(*store_), 0);
 }
 
-TEST_F(StoreTest, AppendRefusesMalformedBatchesWhole) {
+TEST_P(StoreTest, AppendRefusesMalformedBatchesWhole) {
   std::string task_id = CreateTask();
 
   EXPECT_EQ(store_->Append(task_id, {}, 1, nullptr).status().code(), StatusCode::kInvalidArgument);
@@ -173,11 +172,11 @@ TEST_F(StoreTest, AppendRefusesMalformedBatchesWhole) {
   EXPECT_EQ(store_->ReadTask(task_id)->size(), 1u);
 }
 
-TEST_F(StoreTest, ReadTaskOfAnUnknownTaskIsNotFound) {
+TEST_P(StoreTest, ReadTaskOfAnUnknownTaskIsNotFound) {
   EXPECT_EQ(store_->ReadTask("no-such-task").status().code(), StatusCode::kNotFound);
 }
 
-TEST_F(StoreTest, ReadSincePagesThroughEveryTaskInLogOrder) {
+TEST_P(StoreTest, ReadSincePagesThroughEveryTaskInLogOrder) {
   std::string first = CreateTask();
   std::string second = CreateTask();
   AppendEvents(first, 1);
@@ -200,7 +199,7 @@ TEST_F(StoreTest, ReadSincePagesThroughEveryTaskInLogOrder) {
   EXPECT_EQ(owners, (std::vector<std::string>{first, second, first, second, second}));
 }
 
-TEST_F(StoreTest, ListTasksShowsTheTenantsTasksNewestFirst) {
+TEST_P(StoreTest, ListTasksShowsTheTenantsTasksNewestFirst) {
   std::string older = CreateTask("clinic-a");
   clock_.Advance(std::chrono::seconds(1));
   CreateTask("clinic-b");
@@ -214,7 +213,7 @@ TEST_F(StoreTest, ListTasksShowsTheTenantsTasksNewestFirst) {
   EXPECT_EQ(store_->ListTasks("clinic-a", 1)->size(), 1u);
 }
 
-TEST_F(StoreTest, EventsSurviveReopenAndTheLogKeepsCounting) {
+TEST_P(StoreTest, EventsSurviveReopenAndTheLogKeepsCounting) {
   std::string task_id = CreateTask();
   AppendEvents(task_id, 2);
   std::vector<Event> before = *store_->ReadTask(task_id);
@@ -233,14 +232,14 @@ TEST_F(StoreTest, EventsSurviveReopenAndTheLogKeepsCounting) {
   EXPECT_GT(next->front().seq, before.back().seq);
 }
 
-TEST_F(StoreTest, AcknowledgedEventsSurviveAProcessThatDiesWithoutClosing) {
+TEST_P(StoreTest, AcknowledgedEventsSurviveAProcessThatDiesWithoutClosing) {
   store_.reset();
 
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     // The child writes and then dies abruptly: no destructor, no close, no checkpoint.
-    Result<std::unique_ptr<Store>> opened = OpenSqliteStore(DatabasePath(), clock_);
+    Result<std::unique_ptr<Store>> opened = OpenAnother();
     if (!opened.ok())
       _exit(2);
     Store& store = **opened;
@@ -263,12 +262,17 @@ TEST_F(StoreTest, AcknowledgedEventsSurviveAProcessThatDiesWithoutClosing) {
   EXPECT_EQ(*store_->QueueDepth(), 1);
 }
 
-TEST_F(StoreTest, DirectSqlCannotRewriteOrRemoveEvents) {
+TEST_P(StoreTest, DirectSqlCannotRewriteOrRemoveEvents) {
   std::string task_id = CreateTask();
   std::vector<Event> before = *store_->ReadTask(task_id);
+  std::string refused = engine() == Engine::kSqlite ? std::to_string(SQLITE_CONSTRAINT) : "23000";
 
-  EXPECT_EQ(RunRawSql("UPDATE events SET type = 'task.completed'"), SQLITE_CONSTRAINT);
-  EXPECT_EQ(RunRawSql("DELETE FROM events"), SQLITE_CONSTRAINT);
+  for (const char* sql : {"UPDATE events SET type = 'task.completed'", "DELETE FROM events"}) {
+    RawSqlOutcome outcome = RunRawSql(sql);
+    EXPECT_FALSE(outcome.ok) << sql;
+    EXPECT_EQ(outcome.code, refused) << sql;
+    EXPECT_THAT(outcome.message, HasSubstr("events are append-only")) << sql;
+  }
 
   Result<std::vector<Event>> after = store_->ReadTask(task_id);
   ASSERT_TRUE(after.ok());
@@ -276,40 +280,31 @@ TEST_F(StoreTest, DirectSqlCannotRewriteOrRemoveEvents) {
   EXPECT_EQ(after->front().ToJson(), before.front().ToJson());
 }
 
-TEST_F(StoreTest, StoreFileUsesWriteAheadLogging) {
-  sqlite3* connection = nullptr;
-  ASSERT_EQ(sqlite3_open(DatabasePath().c_str(), &connection), SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(connection, "PRAGMA journal_mode", -1, &statement, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(statement), SQLITE_ROW);
-  std::string mode = reinterpret_cast<const char*>(sqlite3_column_text(statement, 0));
-  sqlite3_finalize(statement);
-  sqlite3_close(connection);
-
-  EXPECT_EQ(mode, "wal");
-}
-
-TEST_F(StoreTest, OpeningAStoreWrittenByANewerBuildFails) {
+TEST_P(StoreTest, OpeningAStoreWrittenByANewerBuildFails) {
   store_.reset();
-  ASSERT_EQ(RunRawSql("INSERT INTO schema_version (version) VALUES (" +
-                      std::to_string(sqlite::kSchemaVersion + 1) + ")"),
-            SQLITE_OK);
+  RawSqlOutcome bumped = RunRawSql("INSERT INTO schema_version (version) VALUES (" +
+                                   std::to_string(SchemaVersion() + 1) + ")");
+  ASSERT_TRUE(bumped.ok) << bumped.message;
 
-  Result<std::unique_ptr<Store>> opened = OpenSqliteStore(DatabasePath(), clock_);
+  Result<std::unique_ptr<Store>> opened = OpenAnother();
 
   EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(opened.status().message(), HasSubstr("newer"));
 }
 
-TEST_F(StoreTest, OpeningAStoreInAMissingDirectoryIsUnavailable) {
-  Result<std::unique_ptr<Store>> opened =
-      OpenSqliteStore((directory_ / "missing" / "medulla.db").string(), clock_);
+TEST_P(StoreTest, MigrateReportsTheSchemaVersionAndKeepsTheData) {
+  std::string task_id = CreateTask();
+  store_.reset();
 
-  EXPECT_EQ(opened.status().code(), StatusCode::kUnavailable);
+  Result<int> migrated = Migrate(StoreUrl());
+
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+  EXPECT_EQ(*migrated, SchemaVersion());
+  Open();
+  EXPECT_EQ(store_->ReadTask(task_id)->size(), 1u);
 }
 
-TEST_F(StoreTest, EventJsonCarriesEveryFieldWithAnRfc3339Time) {
+TEST_P(StoreTest, EventJsonCarriesEveryFieldWithAnRfc3339Time) {
   std::string task_id = CreateTask();
 
   nlohmann::json json = store_->ReadTask(task_id)->front().ToJson();
@@ -323,6 +318,8 @@ TEST_F(StoreTest, EventJsonCarriesEveryFieldWithAnRfc3339Time) {
   EXPECT_EQ(json["actor"]["sub"], "clinician-7");
   EXPECT_EQ(json["payload"]["agent"], "scribe");
 }
+
+MEDULLA_ALL_STORE_ENGINES(StoreTest);
 
 }  // namespace
 }  // namespace medulla::store

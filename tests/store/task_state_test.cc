@@ -190,7 +190,7 @@ TEST(TaskStatusName, NamesEveryStatus) {
 
 using FoldedStoreTest = StoreTest;
 
-TEST_F(FoldedStoreTest, TheFoldedSequenceIsTheNextAppendsExpectation) {
+TEST_P(FoldedStoreTest, TheFoldedSequenceIsTheNextAppendsExpectation) {
   std::string task_id = CreateTask();
   AppendEvents(task_id, 2);
 
@@ -204,6 +204,8 @@ TEST_F(FoldedStoreTest, TheFoldedSequenceIsTheNextAppendsExpectation) {
   ASSERT_TRUE(appended.ok()) << appended.status().ToString();
   EXPECT_EQ(Fold(*store_->ReadTask(task_id)).status, TaskStatus::kDone);
 }
+
+MEDULLA_ALL_STORE_ENGINES(FoldedStoreTest);
 
 }  // namespace
 }  // namespace medulla::store
