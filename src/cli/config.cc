@@ -28,6 +28,10 @@ void ApplyEnvironment(Config& config) {
   apply("MEDULLA_DEV_ISSUER_KEY", config.dev_issuer_key);
   apply("MEDULLA_GRANT_KEY", config.grant_key);
   apply("MEDULLA_POLICIES", config.policy_path);
+  std::string lease_ms;
+  apply("MEDULLA_LEASE_MS", lease_ms);
+  if (!lease_ms.empty())
+    config.lease_ms = std::atoi(lease_ms.c_str());
 }
 
 Status ReadFile(const std::string& path, Config& config) {
@@ -37,6 +41,7 @@ Status ReadFile(const std::string& path, Config& config) {
     Read(root["listen"], "port", config.listen_port);
     Read(root, "store", config.store);
     Read(root, "workers", config.workers);
+    Read(root, "lease_ms", config.lease_ms);
     Read(root["ehr"], "base_url", config.ehr_base_url);
     Read(root["model"], "provider", config.model_provider);
     Read(root["model"], "base_url", config.model_base_url);
@@ -77,6 +82,9 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   if (config.model_provider == "openai" && config.model_base_url.empty()) {
     return InvalidArgument("the openai model provider needs a base URL (MEDULLA_MODEL_URL)");
+  }
+  if (config.lease_ms < 500 || config.lease_ms > 3600000) {
+    return InvalidArgument("lease_ms must be between 500 and 3600000");
   }
   if (config.workers < 1 || config.workers > 64) {
     return InvalidArgument("workers must be between 1 and 64");

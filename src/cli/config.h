@@ -24,6 +24,7 @@ struct Config {
   std::string store = "sqlite:var/medulla.db";
   std::string ehr_base_url = "http://127.0.0.1:8090/fhir/R4";
   int workers = 2;
+  int lease_ms = 60000;  // how long a worker's claim on a task lasts between renewals
 
   std::string model_provider = "offline";  // offline | openai
   std::string model_base_url;              // for openai

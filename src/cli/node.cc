@@ -181,9 +181,11 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                   .grants = &*parts->grant_issuer,
                                   .policy = parts->policy.get(),
                                   .run_tool = nullptr,
-                                  .clock = &SystemClock::Instance()};
+                                  .clock = &SystemClock::Instance(),
+                                  .lease_for = std::chrono::milliseconds(config.lease_ms)};
   orchestrator::WorkerOptions worker_options;
   worker_options.threads = config.workers;
+  worker_options.lease_for = std::chrono::milliseconds(config.lease_ms);
   parts->workers = std::make_unique<orchestrator::WorkerPool>(services, worker_options);
 
   RETURN_IF_ERROR(StartOidcIssuers(config, *parts));

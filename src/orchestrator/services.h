@@ -32,6 +32,9 @@ struct Services {
   const policy::PolicyStore* policy = nullptr;
   ToolRunner run_tool;  // empty: run the tool itself
   const Clock* clock = nullptr;
+  // How long a worker's claim lasts; it is renewed before every step. A crashed worker's
+  // tasks wait this long before another worker takes them over.
+  std::chrono::milliseconds lease_for{std::chrono::seconds(60)};
 };
 
 }  // namespace medulla::orchestrator

@@ -14,8 +14,6 @@ namespace {
 using nlohmann::json;
 namespace event_type = store::event_type;
 
-constexpr std::chrono::seconds kLeaseRenewal{60};
-
 std::vector<std::string> Strings(const json& array) {
   std::vector<std::string> out;
   if (!array.is_array())
@@ -140,7 +138,7 @@ class TaskRun {
   }
 
   Status RunStep(const std::string& agent_name) {
-    RETURN_IF_ERROR(writer_.Renew(kLeaseRenewal));
+    RETURN_IF_ERROR(writer_.Renew(services_.lease_for));
     const agents::Agent* agent = services_.agents->Find(agent_name);
     if (agent == nullptr)
       return Internal("the route names an unknown agent");
