@@ -453,6 +453,13 @@ std::vector<Result<std::vector<Event>>> PostgresStore::CommitGroup(
   Status committed = [&]() -> Status {
     ASSIGN_OR_RETURN(ConnectionPool::Handle connection, pool_.Acquire());
     RETURN_IF_ERROR(connection->Exec("BEGIN"));
+    // A group of one needs no savepoint: its failure rolls back the whole transaction.
+    if (group.size() == 1) {
+      outcomes.push_back(AppendIn(*connection, *group.front()));
+      if (!outcomes.back().ok() && connection->last_failure_retryable())
+        rerun.push_back(0);
+      return connection->Exec(outcomes.back().ok() ? "COMMIT" : "ROLLBACK");
+    }
     for (AppendRequest* request : group) {
       outcomes.push_back(AppendInSavepoint(*connection, *request));
       if (!outcomes.back().ok() && connection->last_failure_retryable())
@@ -646,6 +653,19 @@ Result<int64_t> PostgresStore::QueueDepth() {
   return rows.Int(0, 0);
 }
 
+// An OK from Append promises stable storage; a server set to acknowledge commits before
+// they are flushed would break that promise silently, so the store refuses to run on it.
+Status CheckDurability(Connection& connection) {
+  for (const char* setting : {"fsync", "synchronous_commit"}) {
+    ASSIGN_OR_RETURN(Rows rows, connection.Run(std::string("SHOW ") + setting));
+    if (!rows.empty() && rows.Text(0, 0) == "off") {
+      return FailedPrecondition(std::string("the PostgreSQL server runs with ") + setting +
+                                " = off, so acknowledged events could be lost");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const Clock& clock,
@@ -655,6 +675,7 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const std::string& url, const C
 
   ASSIGN_OR_RETURN(std::unique_ptr<postgres::Connection> connection,
                    postgres::Connection::Open(url));
+  RETURN_IF_ERROR(CheckDurability(*connection));
   ASSIGN_OR_RETURN(int version, postgres::PrepareSchema(*connection));
 
   log::Info("store", "store.opened",

@@ -371,15 +371,18 @@ std::vector<Result<std::vector<Event>>> SqliteStore::CommitGroup(
   std::lock_guard lock(mu_);
   Status committed = [&]() -> Status {
     ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
+    // A group of one needs no savepoint: its failure rolls back the whole transaction.
     for (AppendRequest* request : group)
-      outcomes.push_back(AppendInSavepoint(*request));
+      outcomes.push_back(group.size() == 1 ? AppendIn(*request) : AppendInSavepoint(*request));
+    if (group.size() == 1 && !outcomes.front().ok())
+      return Status::Ok();  // the transaction rolls back as it leaves scope
     return transaction.Commit();
   }();
   if (committed.ok())
     return outcomes;
 
-  // Nothing of the group reached the disk: every append hears why, failed ones included
-  // only if they had not failed on their own already.
+  // Nothing of the group reached the disk: appends that passed their own checks report the
+  // commit's failure; those that failed keep their own reason.
   outcomes.resize(group.size(), committed);
   for (Result<std::vector<Event>>& outcome : outcomes) {
     if (outcome.ok())

@@ -50,6 +50,16 @@ TEST_P(PostgresStoreTest, AStoreWithoutConnectionsIsRefused) {
   EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_P(PostgresStoreTest, AServerThatAcknowledgesBeforeFlushingIsRefused) {
+  // Only this connection's sessions run with the setting, so neighbouring tests are untouched.
+  std::string relaxed_url = StoreUrl() + "%20-csynchronous_commit%3Doff";
+
+  Result<std::unique_ptr<Store>> opened = OpenStore(relaxed_url, clock_);
+
+  EXPECT_EQ(opened.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(opened.status().message(), HasSubstr("synchronous_commit = off"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Postgres, PostgresStoreTest,
                          ::testing::Values(EngineConfig{Engine::kPostgres, true}), ConfigName);
 
