@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "cli/config.h"
 #include "store/store.h"
+#include "store/store_factory.h"
 
 namespace medulla::cli {
 namespace {
@@ -24,13 +25,13 @@ Result<std::string> StoreUrl(const AuditCommandOptions& options) {
   return config.store;
 }
 
-// Opens a store that must already exist: auditing a path with a typo must not create an empty
-// store and call it intact. Only SQLite stores are opened here.
+// Opens a store that must already exist: auditing a SQLite path with a typo must not create an
+// empty store and call it intact.
 Result<std::unique_ptr<store::Store>> OpenExistingStore(const std::string& url) {
-  ASSIGN_OR_RETURN(std::string path, SqlitePathOf(url));
-  if (!std::filesystem::exists(path))
-    return NotFound("no store at " + path);
-  return store::OpenSqliteStore(path, SystemClock::Instance());
+  Result<std::string> path = SqlitePathOf(url);
+  if (path.ok() && !std::filesystem::exists(*path))
+    return NotFound("no store at " + *path);
+  return store::OpenStore(url, SystemClock::Instance());
 }
 
 // Prints one line per tenant and returns the exit code the verdicts call for.
@@ -47,13 +48,16 @@ int ReportVerdicts(const std::vector<audit::TenantVerdict>& verdicts) {
 
 Result<std::vector<audit::TenantVerdict>> VerifyStore(const std::string& url,
                                                       const std::string& tenant) {
-  ASSIGN_OR_RETURN(std::string path, SqlitePathOf(url));
   audit::VerifyOptions verify;
   if (!tenant.empty())
     verify.tenant = tenant;
   // The heads are read before the walk: heads only move forward, so every head read is
-  // covered by the events the walk then reads.
-  ASSIGN_OR_RETURN(verify.recorded_heads, audit::ReadSqliteChainHeads(path));
+  // covered by the events the walk then reads. Only SQLite's heads are read; for other
+  // engines the walk cannot see a deleted tail.
+  Result<std::string> path = SqlitePathOf(url);
+  if (path.ok()) {
+    ASSIGN_OR_RETURN(verify.recorded_heads, audit::ReadSqliteChainHeads(*path));
+  }
   if (verify.tenant) {
     std::erase_if(verify.recorded_heads,
                   [&](const auto& head) { return head.first != *verify.tenant; });

@@ -75,7 +75,7 @@ void AddAudit(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<medulla::cli::AuditCommandOptions>();
   auto add_store = [&options](CLI::App* command) {
     command->add_option("--config", options->config_path, "YAML configuration file");
-    command->add_option("--store", options->store, "Store, as sqlite:PATH");
+    command->add_option("--store", options->store, "Store URL: sqlite:PATH or postgresql://...");
   };
   auto run = [options, &exit_code](int (*command)(const medulla::cli::AuditCommandOptions&)) {
     return [options, &exit_code, command] { exit_code = command(*options); };
