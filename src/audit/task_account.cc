@@ -1,6 +1,7 @@
 #include "audit/task_account.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <regex>
@@ -42,6 +43,14 @@ std::string Field(const json& object, const char* key) {
     return WithholdTokens(joined);
   }
   return WithholdTokens(value.dump());
+}
+
+std::string Confidence(const json& payload) {
+  if (!payload.contains("confidence") || !payload.at("confidence").is_number())
+    return "-";
+  char text[16];
+  std::snprintf(text, sizeof(text), "%.2f", payload.at("confidence").get<double>());
+  return text;
 }
 
 // A plain-text table: columns as wide as their widest cell, cells cut to a readable width.
@@ -157,7 +166,7 @@ class AccountBuilder {
     }
     model_.AddRow({std::to_string(event.task_seq), Field(p, "agent"),
                    Field(p, "provider") + "/" + Field(p, "model"), calls.empty() ? "-" : calls,
-                   Field(p, "confidence"), Cut(Field(p, "content"), kModelExcerpt)});
+                   Confidence(p), Cut(Field(p, "content"), kModelExcerpt)});
   }
 
   // Decisions at the orchestrator name the tool's action, not its call: each belongs to the
