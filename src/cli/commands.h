@@ -47,6 +47,13 @@ struct ReplayCommandOptions {
 // Exit 0 when the replay makes the recorded decisions, 5 when it diverges, 1 on error.
 int RunReplay(const ReplayCommandOptions& options);
 
+struct MigrateOptions {
+  std::string config_path;
+  std::string store;  // empty: from the configuration
+};
+// Creates or upgrades the store's schema and prints the version in force.
+int RunMigrate(const MigrateOptions& options);
+
 // Prints "medulla: <message>" to standard error and returns 1.
 int Fail(const std::string& message);
 

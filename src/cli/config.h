@@ -21,7 +21,7 @@ struct IssuerSetting {
 struct Config {
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 8080;
-  std::string store = "sqlite:var/medulla.db";
+  std::string store = "sqlite:var/medulla.db";  // or postgresql://user@host:port/db
   std::string ehr_base_url = "http://127.0.0.1:8090/fhir/R4";
   int workers = 2;
   int lease_ms = 60000;  // how long a worker's claim on a task lasts between renewals

@@ -12,7 +12,7 @@ void AddServe(CLI::App& app, medulla::cli::ServeOptions& options, int& exit_code
   CLI::App* serve = app.add_subcommand("serve", "Run a Medulla node: gateway and workers");
   serve->add_option("--config", options.config_path, "YAML configuration file");
   serve->add_option("--port", options.port, "Port to listen on (0 picks a free one)");
-  serve->add_option("--store", options.store, "Store, as sqlite:PATH");
+  serve->add_option("--store", options.store, "Store, as sqlite:PATH or postgresql://...");
   serve->add_option("--ehr-url", options.ehr_url, "FHIR R4 base URL of the EHR");
   serve->add_option("--workers", options.workers, "Worker threads");
   serve->add_option("--port-file", options.port_file, "Write the bound port to this file");
@@ -60,12 +60,19 @@ void AddPolicy(CLI::App& app, medulla::policy::PolicyExplainOptions& options, in
   explain->callback([&] { exit_code = medulla::policy::RunPolicyExplain(options); });
 }
 
+void AddMigrate(CLI::App& app, medulla::cli::MigrateOptions& options, int& exit_code) {
+  CLI::App* migrate = app.add_subcommand("migrate", "Create or upgrade the store's schema");
+  migrate->add_option("--config", options.config_path, "YAML configuration file");
+  migrate->add_option("--store", options.store, "Store, as sqlite:PATH or postgresql://...");
+  migrate->callback([&] { exit_code = medulla::cli::RunMigrate(options); });
+}
+
 void AddReplay(CLI::App& app, medulla::cli::ReplayCommandOptions& options, int& exit_code) {
   CLI::App* replay = app.add_subcommand(
       "replay", "Run a task's decisions again from its record, with no model and no EHR");
   replay->add_option("task", options.task_id, "Task id")->required();
   replay->add_option("--config", options.config_path, "YAML configuration file");
-  replay->add_option("--store", options.store, "Store, as sqlite:PATH");
+  replay->add_option("--store", options.store, "Store, as sqlite:PATH or postgresql://...");
   replay->add_option("--policy", options.policy_path, "Decide with this policy file or folder");
   replay->callback([&] { exit_code = medulla::cli::RunReplay(options); });
 }
@@ -135,6 +142,8 @@ int main(int argc, char** argv) {
   AddAudit(app, exit_code);
   medulla::cli::ReplayCommandOptions replay;
   AddReplay(app, replay, exit_code);
+  medulla::cli::MigrateOptions migrate;
+  AddMigrate(app, migrate, exit_code);
   app.add_subcommand("version", "Print the version")->callback([] { std::puts("medulla 0.1.0"); });
 
   try {

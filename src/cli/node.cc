@@ -17,6 +17,7 @@
 #include "orchestrator/worker_pool.h"
 #include "policy/policy.h"
 #include "store/store.h"
+#include "store/store_factory.h"
 #include "tools/builtin_tools.h"
 #include "tools/tool_registry.h"
 
@@ -142,8 +143,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   if (!config.log_file.empty())
     log::SetFile(config.log_file);
 
-  ASSIGN_OR_RETURN(std::string store_path, SqlitePathOf(config.store));
-  ASSIGN_OR_RETURN(parts->store, store::OpenSqliteStore(store_path, SystemClock::Instance()));
+  ASSIGN_OR_RETURN(parts->store, store::OpenStore(config.store, SystemClock::Instance()));
   ASSIGN_OR_RETURN(
       auth::DevIssuer issuer,
       auth::DevIssuer::LoadOrCreate(config.dev_issuer_key, config.issuer, config.audience));

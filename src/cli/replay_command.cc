@@ -4,6 +4,7 @@
 #include "cli/config.h"
 #include "replay/replay.h"
 #include "store/store.h"
+#include "store/store_factory.h"
 
 namespace medulla::cli {
 
@@ -12,11 +13,8 @@ int RunReplay(const ReplayCommandOptions& options) {
   if (!config.ok())
     return Fail(config.status().message());
   std::string store_url = options.store.empty() ? config->store : options.store;
-  Result<std::string> path = SqlitePathOf(store_url);
-  if (!path.ok())
-    return Fail(path.status().message());
   Result<std::unique_ptr<store::Store>> store =
-      store::OpenSqliteStore(*path, SystemClock::Instance());
+      store::OpenStore(store_url, SystemClock::Instance());
   if (!store.ok())
     return Fail("cannot open the store: " + store.status().message());
 
