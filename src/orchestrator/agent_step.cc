@@ -47,6 +47,7 @@ class StepLoop {
       request.messages.push_back({"assistant", response->content, response->tool_calls, ""});
       for (const model::ToolCall& call : response->tool_calls) {
         ASSIGN_OR_RETURN(json result, CallTool(call, request.tools));
+        RETURN_IF_ERROR(events_.Flush());
         request.messages.push_back({"tool", result.dump(), {}, call.id});
       }
     }
@@ -87,7 +88,7 @@ class StepLoop {
                    {"call_id", call.id},
                    {"tool", call.name},
                    {"arguments", call.arguments}};
-    RETURN_IF_ERROR(events_.Append(event_type::kToolCalled, called, agent_.name()));
+    events_.Stage(event_type::kToolCalled, called, agent_.name());
 
     if (!IsOffered(offers, call.name))
       return Refuse(call);
@@ -113,6 +114,8 @@ class StepLoop {
         return Fail(call, grant.status());
       context.grant = grant->token;
     }
+    // Everything decided about this call is durable before the tool touches the EHR.
+    RETURN_IF_ERROR(events_.Flush());
     Result<json> result = services_.run_tool ? services_.run_tool(*tool, context, call)
                                              : tool->run(context, call.arguments);
     RETURN_IF_ERROR(RecordViewsAndIntents(context, *tool));
@@ -120,10 +123,10 @@ class StepLoop {
       return Fail(call, result.status());
 
     record_.tool_results.push_back({call.name, true, *result, "", StatusCode::kOk});
-    RETURN_IF_ERROR(events_.Append(
+    events_.Stage(
         event_type::kToolCompleted,
         {{"agent", agent_.name()}, {"call_id", call.id}, {"tool", call.name}, {"result", *result}},
-        agent_.name()));
+        agent_.name());
     return *result;
   }
 
@@ -131,24 +134,24 @@ class StepLoop {
     record_.refused_tool = true;
     log::Warn("orchestrator", "tool.refused",
               {{"task", task_.task_id}, {"agent", agent_.name()}, {"tool", call.name}});
-    RETURN_IF_ERROR(events_.Append(event_type::kToolRefused,
-                                   {{"agent", agent_.name()},
-                                    {"call_id", call.id},
-                                    {"tool", call.name},
-                                    {"reason", "tool not offered"}},
-                                   agent_.name()));
+    events_.Stage(event_type::kToolRefused,
+                  {{"agent", agent_.name()},
+                   {"call_id", call.id},
+                   {"tool", call.name},
+                   {"reason", "tool not offered"}},
+                  agent_.name());
     return json{{"error", "tool not offered to this agent"}};
   }
 
   Result<json> Fail(const model::ToolCall& call, const Status& status) {
     record_.tool_results.push_back({call.name, false, {}, status.message(), status.code()});
-    RETURN_IF_ERROR(events_.Append(event_type::kToolFailed,
-                                   {{"agent", agent_.name()},
-                                    {"call_id", call.id},
-                                    {"tool", call.name},
-                                    {"code", StatusCodeName(status.code())},
-                                    {"reason", status.message()}},
-                                   agent_.name()));
+    events_.Stage(event_type::kToolFailed,
+                  {{"agent", agent_.name()},
+                   {"call_id", call.id},
+                   {"tool", call.name},
+                   {"code", StatusCodeName(status.code())},
+                   {"reason", status.message()}},
+                  agent_.name());
     return json{{"error", status.message()}};
   }
 
@@ -167,7 +170,7 @@ class StepLoop {
         checked["consent"] = consent_->consent;
       if (!consent_->permitted)
         checked["reason"] = consent_->reason;
-      RETURN_IF_ERROR(events_.Append(event_type::kConsentChecked, checked, agent_.name()));
+      events_.Stage(event_type::kConsentChecked, checked, agent_.name());
     }
     consent_reason_ = consent_->reason;
     return consent_->permitted;
@@ -213,7 +216,7 @@ class StepLoop {
     record["point"] = "orchestrator";
     record["action"] = request.action;
     record["resource"] = request.resource;
-    RETURN_IF_ERROR(events_.Append(event_type::kPolicyDecided, record, agent_.name()));
+    events_.Stage(event_type::kPolicyDecided, record, agent_.name());
     return decision.effect == policy::Effect::kAllow;
   }
 
@@ -231,15 +234,15 @@ class StepLoop {
     request.patient = task_.patient;
     ASSIGN_OR_RETURN(auth::MintedGrant grant, services_.grants->Mint(request));
 
-    RETURN_IF_ERROR(events_.Append(event_type::kGrantIssued,
-                                   {{"agent", agent_.name()},
-                                    {"call_id", call.id},
-                                    {"tool", tool.name},
-                                    {"grant_id", grant.grant_id},
-                                    {"scopes", tool.scopes},
-                                    {"audience", auth::kGrantAudience},
-                                    {"expires_at", FormatTimestamp(grant.expires_at)}},
-                                   agent_.name()));
+    events_.Stage(event_type::kGrantIssued,
+                  {{"agent", agent_.name()},
+                   {"call_id", call.id},
+                   {"tool", tool.name},
+                   {"grant_id", grant.grant_id},
+                   {"scopes", tool.scopes},
+                   {"audience", auth::kGrantAudience},
+                   {"expires_at", FormatTimestamp(grant.expires_at)}},
+                  agent_.name());
     return grant;
   }
 
@@ -259,13 +262,13 @@ class StepLoop {
   Status RecordViewsAndIntents(const tools::ToolContext& context,
                                const tools::ToolDefinition& tool) {
     for (const fhir::DataView& view : context.views) {
-      RETURN_IF_ERROR(events_.Append(
+      events_.Stage(
           event_type::kDataViewed,
           {{"agent", agent_.name()}, {"resource", view.reference}, {"elements", view.elements}},
-          agent_.name()));
+          agent_.name());
     }
     for (const fhir::WriteIntent& intent : context.intents) {
-      RETURN_IF_ERROR(events_.Append(
+      events_.Stage(
           event_type::kIntentEmitted,
           {{"intent_id", intent.intent_id},
            {"agent", agent_.name()},
@@ -275,7 +278,7 @@ class StepLoop {
            {"identifier",
             {{"system", intent.identifier().system}, {"value", intent.identifier().value}}},
            {"intent", intent.ToJson()}},
-          agent_.name()));
+          agent_.name());
       record_.intents.push_back(intent);
     }
     return Status::Ok();

@@ -15,8 +15,17 @@ class EventWriter {
   EventWriter(store::Store& store, store::Lease lease, int64_t last_task_seq,
               nlohmann::json principal_actor);
 
-  // Appends one event acted by the principal, or by `agent` on the principal's behalf.
+  // Appends one event acted by the principal, or by `agent` on the principal's behalf,
+  // together with any staged events before it, in one durable commit.
   Status Append(const std::string& type, nlohmann::json payload, const std::string& agent = "");
+
+  // Holds an event for the next Append or Flush, so that the events of one step of work reach
+  // the log in a single commit. Callers flush before anything leaves the process (a tool
+  // touching the EHR, a model call, a write), so nothing is done that the log does not show.
+  void Stage(const std::string& type, nlohmann::json payload, const std::string& agent = "");
+
+  // Appends the staged events, if any, in one commit.
+  Status Flush();
 
   // Renews the lease; call between steps so that long tasks keep their claim.
   Status Renew(std::chrono::milliseconds lease_for);
@@ -28,6 +37,7 @@ class EventWriter {
   store::Lease lease_;
   int64_t last_task_seq_;
   nlohmann::json principal_actor_;
+  std::vector<store::NewEvent> staged_;
 };
 
 }  // namespace medulla::orchestrator

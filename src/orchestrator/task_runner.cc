@@ -185,7 +185,7 @@ class TaskRun {
         json decided = audit.policy;
         decided["agent"] = agent_name;
         decided["intent_id"] = intent.intent_id;
-        RETURN_IF_ERROR(writer_.Append(event_type::kPolicyDecided, decided, agent_name));
+        writer_.Stage(event_type::kPolicyDecided, decided, agent_name);
       }
       std::string resource_type = fhir::ResourceTypeFor(intent.kind);
       if (written.ok()) {
