@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/prompts.h"
 #include "common/status.h"
 #include "fhir/intent.h"
 #include "model/model.h"
@@ -58,6 +59,7 @@ class Agent {
   virtual std::string name() const = 0;
   virtual std::string purpose() const = 0;       // the model request's purpose
   virtual std::string instructions() const = 0;  // the system prompt
+  virtual std::string prompt_version() const = 0;
   virtual std::vector<std::string> tools() const = 0;
 
   // The purpose of use (v3 ActReason code) under which the agent touches patient data; the
@@ -74,7 +76,8 @@ class Agent {
 // The agents Medulla ships, by name.
 class AgentCatalog {
  public:
-  AgentCatalog();
+  AgentCatalog();  // the current prompt version
+  explicit AgentCatalog(const PromptSet& prompts);
   const Agent* Find(const std::string& name) const;
   std::vector<std::string> names() const;
 
@@ -82,9 +85,9 @@ class AgentCatalog {
   std::map<std::string, std::unique_ptr<Agent>> agents_;
 };
 
-std::unique_ptr<Agent> MakeIntakeAgent();
-std::unique_ptr<Agent> MakeScribeAgent();
-std::unique_ptr<Agent> MakeSchedulingAgent();
-std::unique_ptr<Agent> MakeBillingAgent();
+std::unique_ptr<Agent> MakeIntakeAgent(const PromptSet& prompts);
+std::unique_ptr<Agent> MakeScribeAgent(const PromptSet& prompts);
+std::unique_ptr<Agent> MakeSchedulingAgent(const PromptSet& prompts);
+std::unique_ptr<Agent> MakeBillingAgent(const PromptSet& prompts);
 
 }  // namespace medulla::agents

@@ -14,9 +14,11 @@ const char* OutcomeName(Outcome outcome) {
   return "failed";
 }
 
-AgentCatalog::AgentCatalog() {
-  std::unique_ptr<Agent> shipped[] = {MakeIntakeAgent(), MakeScribeAgent(), MakeSchedulingAgent(),
-                                      MakeBillingAgent()};
+AgentCatalog::AgentCatalog() : AgentCatalog(LoadPromptSet(kCurrentPromptVersion).value()) {}
+
+AgentCatalog::AgentCatalog(const PromptSet& prompts) {
+  std::unique_ptr<Agent> shipped[] = {MakeIntakeAgent(prompts), MakeScribeAgent(prompts),
+                                      MakeSchedulingAgent(prompts), MakeBillingAgent(prompts)};
   for (std::unique_ptr<Agent>& agent : shipped) {
     std::string name = agent->name();
     agents_.emplace(std::move(name), std::move(agent));

@@ -6,12 +6,13 @@ namespace {
 
 class BillingAgent final : public Agent {
  public:
+  explicit BillingAgent(const PromptSet& prompts)
+      : prompt_(prompts.For("billing")), version_(prompts.version) {}
+
   std::string name() const override { return "billing"; }
   std::string purpose() const override { return "billing.claim"; }
-  std::string instructions() const override {
-    return "You are the billing agent of a clinic. Read the encounter's codes with "
-           "read_encounter, then draft a claim with draft_claim using those codes only.";
-  }
+  std::string instructions() const override { return prompt_.instructions; }
+  std::string prompt_version() const override { return version_; }
   std::vector<std::string> tools() const override { return {"read_encounter", "draft_claim"}; }
   std::string purpose_of_use() const override { return "HPAYMT"; }
 
@@ -33,12 +34,16 @@ class BillingAgent final : public Agent {
       return MissingToolConclusion(step, "read_encounter");
     return {Outcome::kEscalated, "the encounter carries no codes a claim can use", {}};
   }
+
+ private:
+  AgentPrompt prompt_;
+  std::string version_;
 };
 
 }  // namespace
 
-std::unique_ptr<Agent> MakeBillingAgent() {
-  return std::make_unique<BillingAgent>();
+std::unique_ptr<Agent> MakeBillingAgent(const PromptSet& prompts) {
+  return std::make_unique<BillingAgent>(prompts);
 }
 
 }  // namespace medulla::agents

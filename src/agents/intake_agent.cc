@@ -6,12 +6,13 @@ namespace {
 
 class IntakeAgent final : public Agent {
  public:
+  explicit IntakeAgent(const PromptSet& prompts)
+      : prompt_(prompts.For("intake")), version_(prompts.version) {}
+
   std::string name() const override { return "intake"; }
   std::string purpose() const override { return "intake.check"; }
-  std::string instructions() const override {
-    return "You are the intake agent of a clinic. Confirm that the patient named in the context "
-           "exists in the EHR and may be seen, using lookup_patient. Do nothing else.";
-  }
+  std::string instructions() const override { return prompt_.instructions; }
+  std::string prompt_version() const override { return version_; }
   std::vector<std::string> tools() const override { return {"lookup_patient"}; }
 
   Result<nlohmann::json> BuildContext(const TaskContext& task) const override {
@@ -37,12 +38,16 @@ class IntakeAgent final : public Agent {
     }
     return {Outcome::kDone, "", {{"patient_verified", true}}};
   }
+
+ private:
+  AgentPrompt prompt_;
+  std::string version_;
 };
 
 }  // namespace
 
-std::unique_ptr<Agent> MakeIntakeAgent() {
-  return std::make_unique<IntakeAgent>();
+std::unique_ptr<Agent> MakeIntakeAgent(const PromptSet& prompts) {
+  return std::make_unique<IntakeAgent>(prompts);
 }
 
 }  // namespace medulla::agents

@@ -6,13 +6,13 @@ namespace {
 
 class SchedulingAgent final : public Agent {
  public:
+  explicit SchedulingAgent(const PromptSet& prompts)
+      : prompt_(prompts.For("scheduling")), version_(prompts.version) {}
+
   std::string name() const override { return "scheduling"; }
   std::string purpose() const override { return "scheduling.follow_up"; }
-  std::string instructions() const override {
-    return "You are the scheduling agent of a clinic. If the plan in the context asks for a "
-           "follow-up visit, book it with book_follow_up after the number of days it states. If "
-           "it asks for none, book nothing and say so.";
-  }
+  std::string instructions() const override { return prompt_.instructions; }
+  std::string prompt_version() const override { return version_; }
   std::vector<std::string> tools() const override { return {"book_follow_up"}; }
 
   Result<nlohmann::json> BuildContext(const TaskContext& task) const override {
@@ -45,12 +45,16 @@ class SchedulingAgent final : public Agent {
       return MissingToolConclusion(step, "book_follow_up");
     return {Outcome::kDone, "", {{"follow_up", booking->result.value("start", "")}}};
   }
+
+ private:
+  AgentPrompt prompt_;
+  std::string version_;
 };
 
 }  // namespace
 
-std::unique_ptr<Agent> MakeSchedulingAgent() {
-  return std::make_unique<SchedulingAgent>();
+std::unique_ptr<Agent> MakeSchedulingAgent(const PromptSet& prompts) {
+  return std::make_unique<SchedulingAgent>(prompts);
 }
 
 }  // namespace medulla::agents

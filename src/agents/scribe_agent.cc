@@ -4,17 +4,15 @@
 namespace medulla::agents {
 namespace {
 
-// Below this the draft goes to a person before anything is written.
-constexpr double kMinimumDraftConfidence = 0.5;
-
 class ScribeAgent final : public Agent {
  public:
+  explicit ScribeAgent(const PromptSet& prompts)
+      : prompt_(prompts.For("scribe")), version_(prompts.version) {}
+
   std::string name() const override { return "scribe"; }
   std::string purpose() const override { return "scribe.draft_note"; }
-  std::string instructions() const override {
-    return "You are the scribe of a clinic. From the visit dialogue in the context, draft a SOAP "
-           "note and save it with draft_note, giving your confidence. Record only what was said.";
-  }
+  std::string instructions() const override { return prompt_.instructions; }
+  std::string prompt_version() const override { return version_; }
   std::vector<std::string> tools() const override { return {"draft_note"}; }
 
   Result<nlohmann::json> BuildContext(const TaskContext& task) const override {
@@ -35,17 +33,21 @@ class ScribeAgent final : public Agent {
     nlohmann::json output = {{"plan", arguments->value("plan", "")},
                              {"assessment", arguments->value("assessment", "")}};
     double confidence = arguments->value("confidence", 0.0);
-    if (confidence < kMinimumDraftConfidence) {
+    if (confidence < prompt_.min_confidence) {
       return {Outcome::kEscalated, "the draft note's confidence is below the threshold", output};
     }
     return {Outcome::kDone, "", output};
   }
+
+ private:
+  AgentPrompt prompt_;
+  std::string version_;
 };
 
 }  // namespace
 
-std::unique_ptr<Agent> MakeScribeAgent() {
-  return std::make_unique<ScribeAgent>();
+std::unique_ptr<Agent> MakeScribeAgent(const PromptSet& prompts) {
+  return std::make_unique<ScribeAgent>(prompts);
 }
 
 }  // namespace medulla::agents

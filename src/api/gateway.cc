@@ -131,32 +131,36 @@ http::Response CreateTask(const GatewayDependencies& deps, const http::Request& 
   return response;
 }
 
-http::Response GetTask(const GatewayDependencies& deps, const http::Request& request,
-                       const http::PathParams& params) {
+// Answers with `render(events)` for the caller's own task, or the problem that stops it.
+http::Response WithOwnTask(const GatewayDependencies& deps, const http::Request& request,
+                           const std::string& task_id,
+                           const std::function<json(const std::vector<store::Event>&)>& render) {
   Result<auth::Principal> principal = Authenticate(deps, request);
   if (!principal.ok())
     return Unauthorized(principal.status());
 
-  Result<std::vector<store::Event>> events = ReadOwnTask(deps, *principal, params.at("id"));
+  Result<std::vector<store::Event>> events = ReadOwnTask(deps, *principal, task_id);
   if (!events.ok())
     return http::Response::Problem(events.status());
-  return http::Response::Json(200, store::Fold(*events).ToJson());
+  return http::Response::Json(200, render(*events));
+}
+
+http::Response GetTask(const GatewayDependencies& deps, const http::Request& request,
+                       const http::PathParams& params) {
+  return WithOwnTask(deps, request, params.at("id"), [](const std::vector<store::Event>& events) {
+    return store::Fold(events).ToJson();
+  });
 }
 
 http::Response GetTaskEvents(const GatewayDependencies& deps, const http::Request& request,
                              const http::PathParams& params) {
-  Result<auth::Principal> principal = Authenticate(deps, request);
-  if (!principal.ok())
-    return Unauthorized(principal.status());
-
-  Result<std::vector<store::Event>> events = ReadOwnTask(deps, *principal, params.at("id"));
-  if (!events.ok())
-    return http::Response::Problem(events.status());
-
-  json listed = json::array();
-  for (const store::Event& event : *events)
-    listed.push_back(event.ToJson());
-  return http::Response::Json(200, {{"task_id", params.at("id")}, {"events", listed}});
+  const std::string& task_id = params.at("id");
+  return WithOwnTask(deps, request, task_id, [&](const std::vector<store::Event>& events) {
+    json listed = json::array();
+    for (const store::Event& event : events)
+      listed.push_back(event.ToJson());
+    return json{{"task_id", task_id}, {"events", listed}};
+  });
 }
 
 Result<size_t> ParseLimit(const http::Request& request) {

@@ -42,7 +42,8 @@ struct ReplayCommandOptions {
   std::string config_path;
   std::string store;  // empty: from the configuration
   std::string task_id;
-  std::string policy_path;  // empty: the configured policies
+  std::string policy_path;     // empty: the configured policies
+  std::string prompt_version;  // empty: the recorded one
 };
 // Exit 0 when the replay makes the recorded decisions, 5 when it diverges, 1 on error.
 int RunReplay(const ReplayCommandOptions& options);

@@ -74,6 +74,8 @@ void AddReplay(CLI::App& app, medulla::cli::ReplayCommandOptions& options, int& 
   replay->add_option("--config", options.config_path, "YAML configuration file");
   replay->add_option("--store", options.store, "Store, as sqlite:PATH or postgresql://...");
   replay->add_option("--policy", options.policy_path, "Decide with this policy file or folder");
+  replay->add_option("--prompt-version", options.prompt_version,
+                     "Run the agents under this prompt version instead of the recorded one");
   replay->callback([&] { exit_code = medulla::cli::RunReplay(options); });
 }
 

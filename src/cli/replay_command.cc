@@ -25,6 +25,7 @@ int RunReplay(const ReplayCommandOptions& options) {
   replay::ReplayOptions replay_options;
   if (!options.policy_path.empty())
     replay_options.policy_path = options.policy_path;
+  replay_options.prompt_version = options.prompt_version;
   Result<replay::ReplayReport> report = replay::Replay(*events, replay_options);
   if (!report.ok())
     return Fail("replay failed: " + report.status().message());

@@ -73,7 +73,7 @@ class StepLoop {
     json payload = response.ToJson();
     payload["agent"] = agent_.name();
     payload["purpose"] = agent_.purpose();
-    payload["prompt_version"] = Sha256Hex(agent_.instructions()).substr(0, 12);
+    payload["prompt_version"] = agent_.prompt_version();
     return events_.Append(event_type::kModelResponded, std::move(payload), agent_.name());
   }
 

@@ -56,9 +56,12 @@ Recording ReadRecording(const std::vector<store::Event>& events) {
     if (event.type == event_type::kModelResponded) {
       recording.model_responses.push_back(model::ChatResponse::FromJson(payload));
       recording.model_purposes.push_back(payload.value("purpose", ""));
+      recording.model_providers.insert(payload.value("provider", ""));
     }
-    if (event.type == event_type::kToolCalled)
+    if (event.type == event_type::kToolCalled) {
       current_call = {payload.value("agent", ""), payload.value("call_id", "")};
+      recording.tools[current_call].arguments = payload.value("arguments", json());
+    }
     if (event.type == event_type::kDataViewed) {
       recording.tools[current_call].views.push_back(
           {payload.value("resource", ""), Strings(payload.value("elements", json::array()))});

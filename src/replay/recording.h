@@ -5,6 +5,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 namespace medulla::replay {
 
 struct RecordedToolOutcome {
+  nlohmann::json arguments;  // what the model asked the tool for
   bool ok = false;
   nlohmann::json result;
   std::string code;  // status code name when it failed
@@ -35,6 +37,7 @@ struct RecordedWrite {
 struct Recording {
   std::deque<model::ChatResponse> model_responses;
   std::deque<std::string> model_purposes;
+  std::set<std::string> model_providers;
   // By agent and call id: model call ids repeat from one agent's step to the next.
   std::map<std::pair<std::string, std::string>, RecordedToolOutcome> tools;
   std::map<std::string, std::vector<std::string>> permitted_purposes;  // by patient

@@ -61,6 +61,9 @@ orchestrator::ToolRunner RecordedTools(const Recording& recording) {
       return FailedPrecondition("replay diverged: no recorded outcome for this tool call");
     }
     const RecordedToolOutcome& outcome = found->second;
+    if (outcome.arguments != call.arguments) {
+      return FailedPrecondition("replay diverged: the tool was asked for something not recorded");
+    }
     context.views = outcome.views;
     context.intents = outcome.intents;
     for (fhir::WriteIntent& intent : context.intents)
@@ -69,6 +72,30 @@ orchestrator::ToolRunner RecordedTools(const Recording& recording) {
       return Status(StatusCodeFromName(outcome.code), outcome.reason);
     return outcome.result;
   };
+}
+
+// The prompt version the task's model responses were asked under; the current one for tasks
+// recorded before versions were.
+std::string RecordedPromptVersion(const std::vector<store::Event>& events) {
+  for (const store::Event& event : events) {
+    if (event.type == event_type::kModelResponded && event.payload.contains("prompt_version")) {
+      std::string version = event.payload.value("prompt_version", "");
+      if (agents::LoadPromptSet(version).ok())
+        return version;
+    }
+  }
+  return agents::kCurrentPromptVersion;
+}
+
+Status RequireOfflineAnswers(const Recording& recording) {
+  for (const std::string& provider : recording.model_providers) {
+    if (provider != "offline") {
+      return FailedPrecondition("the task was answered by the " + provider +
+                                " model; another prompt version would need it asked again, "
+                                "which replay does not do");
+    }
+  }
+  return Status::Ok();
 }
 
 std::string Line(const std::string& kind, const json& payload,
@@ -127,7 +154,7 @@ std::vector<std::string> DecisionTrace(const std::vector<store::Event>& events) 
     if (type == event_type::kToolRefused)
       trace.push_back(Line("refused", p, {"tool", "reason"}));
     if (type == event_type::kToolFailed)
-      trace.push_back(Line("tool failed", p, {"tool", "code"}));
+      trace.push_back(Line("tool failed", p, {"tool", "code", "reason"}));
     if (type == event_type::kIntentEmitted)
       trace.push_back(Line("intent", p, {"intent_id", "risk"}));
     if (type == event_type::kWritebackConfirmed)
@@ -168,8 +195,18 @@ Result<ReplayReport> Replay(const std::vector<store::Event>& recorded,
                                        [](std::chrono::milliseconds) {});
   ASSIGN_OR_RETURN(tools::ToolRegistry registry,
                    tools::ToolRegistry::Create(tools::BuiltinTools()));
-  agents::AgentCatalog agents;
-  RecordedModel model(recording);
+  ASSIGN_OR_RETURN(
+      agents::PromptSet prompts,
+      agents::LoadPromptSet(options.prompt_version.empty() ? RecordedPromptVersion(recorded)
+                                                           : options.prompt_version));
+  agents::AgentCatalog agents(prompts);
+  RecordedModel recorded_model(recording);
+  std::unique_ptr<model::Provider> offline;
+  if (!options.prompt_version.empty()) {
+    RETURN_IF_ERROR(RequireOfflineAnswers(recording));
+    offline = model::MakeOfflineProvider();
+  }
+  model::Provider& model = offline ? *offline : static_cast<model::Provider&>(recorded_model);
   ReplayStore store(clock);
 
   orchestrator::Services services{.store = &store,

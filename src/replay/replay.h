@@ -15,6 +15,10 @@ namespace medulla::replay {
 
 struct ReplayOptions {
   std::string policy_path = "config/policies";  // the policy to decide with
+  // Empty: the model's recorded answers. Otherwise the agents run under this prompt version
+  // and the shipped offline model is asked again; tasks a remote model answered are refused,
+  // since that would mean asking it again.
+  std::string prompt_version;
 };
 
 struct ReplayReport {

@@ -70,14 +70,7 @@ Result<json> DraftClaim(ToolContext& context, const json& arguments) {
     return FailedPrecondition("the encounter names no service provider");
   ASSIGN_OR_RETURN(std::string payer, PayerOf(context));
 
-  fhir::WriteIntent intent;
-  intent.kind = fhir::IntentKind::kClaim;
-  intent.intent_id = fhir::MakeIntentId(context.tenant, context.encounter, intent.kind);
-  intent.tenant = context.tenant;
-  intent.task_id = context.task_id;
-  intent.patient = context.patient;
-  intent.encounter = context.encounter;
-  intent.grant = context.grant;
+  fhir::WriteIntent intent = NewIntent(context, fhir::IntentKind::kClaim);
   intent.content = {{"created", FormatTimestamp(context.clock->Now()).substr(0, 10)},
                     {"provider", provider},
                     {"payer", payer},

@@ -13,6 +13,18 @@ Status RequireTaskReference(const std::string& asked, const std::string& task_re
   return Status::Ok();
 }
 
+fhir::WriteIntent NewIntent(const ToolContext& context, fhir::IntentKind kind) {
+  fhir::WriteIntent intent;
+  intent.kind = kind;
+  intent.intent_id = fhir::MakeIntentId(context.tenant, context.encounter, kind);
+  intent.tenant = context.tenant;
+  intent.task_id = context.task_id;
+  intent.patient = context.patient;
+  intent.encounter = context.encounter;
+  intent.grant = context.grant;
+  return intent;
+}
+
 ToolDefinition RouteToAgentTool() {
   ToolDefinition tool;
   tool.name = "route_to_agent";

@@ -17,6 +17,10 @@ ToolDefinition DraftClaimTool();
 // All of the above.
 std::vector<ToolDefinition> BuiltinTools();
 
+// An intent of `kind` about the task's patient and encounter, carrying the call's grant and
+// the business identifier every retry of the same write shares.
+fhir::WriteIntent NewIntent(const ToolContext& context, fhir::IntentKind kind);
+
 // Refuses any reference other than the task's own: tools act on the task's patient and
 // encounter only, whatever the model asks for.
 Status RequireTaskReference(const std::string& asked, const std::string& task_reference,

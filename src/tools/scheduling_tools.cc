@@ -29,14 +29,7 @@ Result<nlohmann::json> BookFollowUp(ToolContext& context, const nlohmann::json& 
   TimePoint start = ClinicMorning(context.clock->Now() + std::chrono::days(after_days));
   TimePoint end = start + std::chrono::minutes(kFollowUpMinutes);
 
-  fhir::WriteIntent intent;
-  intent.kind = fhir::IntentKind::kFollowUpAppointment;
-  intent.intent_id = fhir::MakeIntentId(context.tenant, context.encounter, intent.kind);
-  intent.tenant = context.tenant;
-  intent.task_id = context.task_id;
-  intent.patient = context.patient;
-  intent.encounter = context.encounter;
-  intent.grant = context.grant;
+  fhir::WriteIntent intent = NewIntent(context, fhir::IntentKind::kFollowUpAppointment);
   intent.content = {{"start", FormatTimestamp(start)},
                     {"end", FormatTimestamp(end)},
                     {"minutes", kFollowUpMinutes},

@@ -7,14 +7,7 @@ Result<nlohmann::json> DraftNote(ToolContext& context, const nlohmann::json& arg
   if (context.encounter.empty())
     return FailedPrecondition("the task has no encounter");
 
-  fhir::WriteIntent intent;
-  intent.kind = fhir::IntentKind::kDraftNote;
-  intent.intent_id = fhir::MakeIntentId(context.tenant, context.encounter, intent.kind);
-  intent.tenant = context.tenant;
-  intent.task_id = context.task_id;
-  intent.patient = context.patient;
-  intent.encounter = context.encounter;
-  intent.grant = context.grant;
+  fhir::WriteIntent intent = NewIntent(context, fhir::IntentKind::kDraftNote);
   intent.content = {{"subjective", arguments["subjective"]},
                     {"objective", arguments["objective"]},
                     {"assessment", arguments["assessment"]},

@@ -70,7 +70,9 @@ statements:
   std::ifstream clinic("config/policies/clinic.yaml");
   std::ofstream(dir_.File("clinic.yaml")) << clinic.rdbuf();
 
-  Result<replay::ReplayReport> report = replay::Replay(recorded, {dir_.path()});
+  replay::ReplayOptions options;
+  options.policy_path = dir_.path();
+  Result<replay::ReplayReport> report = replay::Replay(recorded, options);
 
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   ASSERT_FALSE(report->same());
@@ -82,6 +84,38 @@ statements:
     EXPECT_EQ(change.find("+ written"), std::string::npos) << "nothing new may be written";
   }
   EXPECT_TRUE(booking_refused);
+}
+
+TEST_F(ReplayTest, AnotherPromptVersionShowsWhatItsAgentsWouldHaveDecided) {
+  // D2N028's draft is confident enough for the first release's scribe, not the cautious one.
+  std::vector<store::Event> recorded = RecordedVisit(5);
+  replay::ReplayOptions cautious;
+  cautious.prompt_version = "2026-12-04-cautious-scribe";
+
+  Result<replay::ReplayReport> same_version = replay::Replay(recorded, {});
+  Result<replay::ReplayReport> report = replay::Replay(recorded, cautious);
+
+  ASSERT_TRUE(same_version.ok() && report.ok()) << report.status().ToString();
+  EXPECT_TRUE(same_version->same());
+  ASSERT_FALSE(report->same());
+  std::vector<std::string> added;
+  for (const std::string& change : report->changes) {
+    if (change.rfind("+ ", 0) == 0)
+      added.push_back(change);
+  }
+  ASSERT_FALSE(added.empty());
+  EXPECT_EQ(added.front().rfind("+ held intent_id=draft_note-", 0), 0u) << added.front();
+}
+
+TEST_F(ReplayTest, AnUnknownPromptVersionIsRefusedNamingTheKnownOnes) {
+  std::vector<store::Event> recorded = RecordedVisit(1);
+  replay::ReplayOptions options;
+  options.prompt_version = "no-such-version";
+
+  Result<replay::ReplayReport> report = replay::Replay(recorded, options);
+
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("2026-12-01"), std::string::npos);
 }
 
 TEST_F(ReplayTest, ARecordMissingAModelResponseDivergesWhereItIsMissing) {
