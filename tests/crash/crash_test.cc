@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <iostream>
 #include <map>
 #include <random>
 #include <thread>
@@ -74,7 +75,10 @@ class CrashRun {
       json events = Get("/v1/tasks/" + task.id + "/events", task.tenant)["events"];
       int completions = 0;
       int64_t expected_seq = 1;
+      std::map<std::string, int> starts;
       for (const json& event : events) {
+        if (event["type"] == "agent.started" && ++starts[event["payload"]["agent"]] == 2)
+          ++resumed_tasks_;
         EXPECT_EQ(event["task_seq"], expected_seq++) << "task " << task.id << " lost an event";
         if (event["type"] == "task.completed") {
           ++completions;
@@ -84,6 +88,8 @@ class CrashRun {
       EXPECT_EQ(completions, 1) << "task " << task.id << " ended " << completions << " times";
     }
     EXPECT_EQ(statuses["failed"], 0) << "a crash turned into a failed task";
+    std::cout << "[ crash    ] " << tasks_.size() << " tasks, " << plan_.kills
+              << " kills, steps run again after a kill: " << resumed_tasks_ << "\n";
   }
 
   void CheckNoDuplicateInTheEhr() {
@@ -231,6 +237,7 @@ class CrashRun {
   std::mutex tokens_mutex_;
   std::map<std::string, std::string> tokens_;  // guarded by tokens_mutex_
   std::vector<SubmittedTask> tasks_;
+  int resumed_tasks_ = 0;
 };
 
 int Trials() {
