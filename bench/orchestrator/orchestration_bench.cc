@@ -75,7 +75,9 @@ struct Assembly {
             .consent = &*consent,
             .grants = &*grant_issuer,
             .policy = policy.get(),
-            .clock = &SystemClock::Instance()};
+            .run_tool = nullptr,
+            .clock = &SystemClock::Instance(),
+            .lease_for = std::chrono::seconds(60)};
   }
 };
 
