@@ -40,7 +40,8 @@ struct StepRecord {
   std::vector<model::ChatResponse> responses;
   std::vector<ToolResult> tool_results;
   std::vector<fhir::WriteIntent> intents;
-  bool refused_tool = false;  // the model asked for a tool it was not offered
+  bool refused_tool = false;         // the model asked for a tool it was not offered
+  std::vector<std::string> offered;  // the tools the asking person's scopes and policy allow
 };
 
 enum class Outcome { kDone, kEscalated, kFailed };

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "agents/agent.h"
 #include "agents/step_record_queries.h"
 
@@ -38,6 +40,11 @@ class SchedulingAgent final : public Agent {
       return MissingToolConclusion(step, "book_follow_up");
 
     const ToolResult* booking = LastResultOf(step, "book_follow_up");
+    bool may_book =
+        std::find(step.offered.begin(), step.offered.end(), "book_follow_up") != step.offered.end();
+    if (booking == nullptr && !may_book) {
+      return {Outcome::kEscalated, "booking is not allowed for the person who asked", {}};
+    }
     if (booking == nullptr) {
       return {Outcome::kDone, "", {{"follow_up", "none requested"}}};
     }

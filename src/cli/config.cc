@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 namespace medulla::cli {
 namespace {
@@ -90,6 +91,18 @@ Result<Config> LoadConfig(const std::string& path) {
     return InvalidArgument("workers must be between 1 and 64");
   }
   return config;
+}
+
+Status PrepareStoreFolder(const std::string& store) {
+  if (store.rfind("sqlite:", 0) != 0)
+    return Status::Ok();
+  std::filesystem::path folder = std::filesystem::path(store.substr(7)).parent_path();
+  std::error_code error;
+  if (!folder.empty())
+    std::filesystem::create_directories(folder, error);
+  if (error)
+    return Unavailable("cannot create the store's folder " + folder.string());
+  return Status::Ok();
 }
 
 Result<std::string> SqlitePathOf(const std::string& store) {

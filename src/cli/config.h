@@ -47,6 +47,10 @@ struct Config {
 // MEDULLA_MODEL_API_KEY, MEDULLA_DEV_ISSUER_KEY.
 Result<Config> LoadConfig(const std::string& path);
 
+// Creates the folder a "sqlite:PATH" store lives in, as a node does for its keys; other
+// stores need nothing made here.
+Status PrepareStoreFolder(const std::string& store);
+
 // The SQLite path of a "sqlite:PATH" store setting.
 Result<std::string> SqlitePathOf(const std::string& store);
 

@@ -11,10 +11,11 @@ namespace {
 void AddServe(CLI::App& app, medulla::cli::ServeOptions& options, int& exit_code) {
   CLI::App* serve = app.add_subcommand("serve", "Run a Medulla node: gateway and workers");
   serve->add_option("--config", options.config_path, "YAML configuration file");
-  serve->add_option("--port", options.port, "Port to listen on (0 picks a free one)");
+  serve->add_option("--port", options.port, "Port to listen on (0 picks a free one)")
+      ->check(CLI::Range(0, 65535));
   serve->add_option("--store", options.store, "Store, as sqlite:PATH or postgresql://...");
   serve->add_option("--ehr-url", options.ehr_url, "FHIR R4 base URL of the EHR");
-  serve->add_option("--workers", options.workers, "Worker threads");
+  serve->add_option("--workers", options.workers, "Worker threads")->check(CLI::Range(1, 64));
   serve->add_option("--port-file", options.port_file, "Write the bound port to this file");
   serve->callback([&] { exit_code = medulla::cli::Serve(options); });
 }

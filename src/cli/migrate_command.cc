@@ -12,6 +12,9 @@ int RunMigrate(const MigrateOptions& options) {
     return Fail(config.status().message());
   const std::string url = options.store.empty() ? config->store : options.store;
 
+  Status folder = PrepareStoreFolder(url);
+  if (!folder.ok())
+    return Fail(folder.message());
   Result<int> version = store::Migrate(url);
   if (!version.ok())
     return Fail("migration failed: " + version.status().message());

@@ -143,6 +143,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   if (!config.log_file.empty())
     log::SetFile(config.log_file);
 
+  RETURN_IF_ERROR(PrepareStoreFolder(config.store));
   ASSIGN_OR_RETURN(parts->store, store::OpenStore(config.store, SystemClock::Instance()));
   ASSIGN_OR_RETURN(
       auth::DevIssuer issuer,

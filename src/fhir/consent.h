@@ -14,8 +14,9 @@ inline constexpr char kActReasonSystem[] = "http://terminology.hl7.org/CodeSyste
 
 struct ConsentDecision {
   bool permitted = false;
-  std::string consent;  // "Consent/<id>" that permits, when permitted
-  std::string reason;   // why not, when not; no PHI
+  std::string consent;      // "Consent/<id>" that permits, when permitted
+  std::string reason;       // why not, when not; no PHI
+  bool unanswered = false;  // the EHR could not be asked, so nothing is known either way
 };
 
 class ConsentChecker {

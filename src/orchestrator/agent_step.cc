@@ -33,6 +33,8 @@ class StepLoop {
     model::ChatRequest request;
     request.purpose = agent_.purpose();
     request.tools = PolicyPermitted(services_.tools->OffersFor(agent_.tools(), principal_));
+    for (const model::ToolOffer& offer : request.tools)
+      record_.offered.push_back(offer.name);
     request.messages = {{"system", agent_.instructions(), {}, ""},
                         {"user", context->dump(), {}, ""}};
 
@@ -170,6 +172,8 @@ class StepLoop {
         checked["consent"] = consent_->consent;
       if (!consent_->permitted)
         checked["reason"] = consent_->reason;
+      if (consent_->unanswered)
+        checked["unanswered"] = true;
       events_.Stage(event_type::kConsentChecked, checked, agent_.name());
     }
     consent_reason_ = consent_->reason;
@@ -182,7 +186,7 @@ class StepLoop {
     Result<fhir::ConsentDecision> decision =
         services_.consent->Check(task_.patient, agent_.purpose_of_use());
     if (!decision.ok())
-      return {false, "", "consent could not be checked: the EHR did not answer"};
+      return {false, "", "consent could not be checked: the EHR did not answer", true};
     return *decision;
   }
 

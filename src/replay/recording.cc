@@ -83,6 +83,8 @@ Recording ReadRecording(const std::vector<store::Event>& events) {
       outcome.code = payload.value("code", "internal");
       outcome.reason = payload.value("reason", "");
     }
+    if (event.type == event_type::kConsentChecked && payload.value("unanswered", false))
+      recording.consent_unanswered.insert(payload.value("patient", ""));
     if (event.type == event_type::kConsentChecked && payload.value("permitted", false)) {
       recording.permitted_purposes[payload.value("patient", "")].push_back(
           payload.value("purpose", ""));

@@ -41,7 +41,8 @@ struct Recording {
   // By agent and call id: model call ids repeat from one agent's step to the next.
   std::map<std::pair<std::string, std::string>, RecordedToolOutcome> tools;
   std::map<std::string, std::vector<std::string>> permitted_purposes;  // by patient
-  std::map<std::string, RecordedWrite> writes;                         // by intent id
+  std::set<std::string> consent_unanswered;     // patients whose consent check got no answer
+  std::map<std::string, RecordedWrite> writes;  // by intent id
 };
 
 // Reads the recording out of a task's events, in order.

@@ -52,6 +52,8 @@ Result<http::ClientResponse> ReplayEhr::Send(const http::ClientRequest& request)
 }
 
 http::ClientResponse ReplayEhr::ConsentSearch(const std::string& patient) const {
+  if (recording_->consent_unanswered.count(patient) > 0)
+    return Answer(503, Outcome("the recorded consent check got no answer"));
   json bundle = {{"resourceType", "Bundle"}, {"type", "searchset"}, {"entry", json::array()}};
   auto permitted = recording_->permitted_purposes.find(patient);
   if (permitted == recording_->permitted_purposes.end())
