@@ -128,6 +128,22 @@ TEST(OfflineProvider, SchedulingBooksTheIntervalThePlanNames) {
   EXPECT_EQ(second->content, "follow-up booked");
 }
 
+TEST(OfflineProvider, AToolThatFailedIsNotReportedAsDone) {
+  Conversation conversation(
+      "scheduling.follow_up",
+      {{"plan", "Return in 2 weeks for a recheck."}, {"patient", "Patient/9"}},
+      {"book_follow_up"});
+  Result<ChatResponse> first = conversation.Next();
+  ASSERT_TRUE(first.ok());
+
+  conversation.AnswerToolCall(*first, {{"error", "no active consent permits TREAT"}});
+  Result<ChatResponse> second = conversation.Next();
+
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->content.find("booked"), std::string::npos) << second->content;
+  EXPECT_EQ(second->confidence, 0.0);
+}
+
 TEST(OfflineProvider, SchedulingWithoutAnIntervalBooksNothing) {
   Conversation conversation("scheduling.follow_up",
                             {{"plan", "Continue current medications."}, {"patient", "Patient/9"}},

@@ -99,11 +99,19 @@ Result<ChatResponse> ClassifyForRouter(const Conversation& conversation) {
   return Call(conversation, "route_to_agent", std::move(arguments), routing.confidence);
 }
 
+// The closing answer once `tool` has answered: what it did, or, when the tool reported an
+// error, that it did not complete, so the text never claims what did not happen.
+ChatResponse Closing(const std::string& tool_result, const std::string& done) {
+  json result = json::parse(tool_result, nullptr, false);
+  if (result.is_object() && result.contains("error"))
+    return Answer("the step did not complete: " + result.value("error", "error"), 0);
+  return Answer(done, 1);
+}
+
 Result<ChatResponse> CheckIntake(const Conversation& conversation) {
   ASSIGN_OR_RETURN(const std::string patient, conversation.ContextString("patient"));
-  if (std::optional<std::string> found = conversation.ResultOf("lookup_patient")) {
-    return Answer("patient record reviewed for " + patient + "; ready for intake", 1);
-  }
+  if (std::optional<std::string> found = conversation.ResultOf("lookup_patient"))
+    return Closing(*found, "patient record reviewed for " + patient + "; ready for intake");
   if (!conversation.Offers("lookup_patient"))
     return CannotProceed("lookup_patient");
 
@@ -112,8 +120,8 @@ Result<ChatResponse> CheckIntake(const Conversation& conversation) {
 
 Result<ChatResponse> DraftNote(const Conversation& conversation) {
   ASSIGN_OR_RETURN(const std::string dialogue, conversation.ContextString("dialogue"));
-  if (conversation.ResultOf("draft_note"))
-    return Answer("note drafted", 1);
+  if (std::optional<std::string> drafted = conversation.ResultOf("draft_note"))
+    return Closing(*drafted, "note drafted");
   if (!conversation.Offers("draft_note"))
     return CannotProceed("draft_note");
 
@@ -129,8 +137,8 @@ Result<ChatResponse> DraftNote(const Conversation& conversation) {
 Result<ChatResponse> BookFollowUp(const Conversation& conversation) {
   ASSIGN_OR_RETURN(const std::string plan, conversation.ContextString("plan"));
   ASSIGN_OR_RETURN(const std::string patient, conversation.ContextString("patient"));
-  if (conversation.ResultOf("book_follow_up"))
-    return Answer("follow-up booked", 1);
+  if (std::optional<std::string> booked = conversation.ResultOf("book_follow_up"))
+    return Closing(*booked, "follow-up booked");
 
   const std::optional<FollowUp> follow_up = ExtractFollowUp(plan);
   if (!follow_up)
@@ -146,8 +154,8 @@ Result<ChatResponse> BookFollowUp(const Conversation& conversation) {
 
 Result<ChatResponse> DraftClaim(const Conversation& conversation) {
   ASSIGN_OR_RETURN(const std::string encounter, conversation.ContextString("encounter"));
-  if (conversation.ResultOf("draft_claim"))
-    return Answer("claim drafted", 1);
+  if (std::optional<std::string> claimed = conversation.ResultOf("draft_claim"))
+    return Closing(*claimed, "claim drafted");
 
   if (std::optional<std::string> read = conversation.ResultOf("read_encounter")) {
     return ClaimFromEncounter(conversation, encounter, *read);
