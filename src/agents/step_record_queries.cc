@@ -22,16 +22,6 @@ std::optional<nlohmann::json> LastArgumentsFor(const StepRecord& step, const std
   return std::nullopt;
 }
 
-std::optional<double> LowestConfidence(const StepRecord& step) {
-  std::optional<double> lowest;
-  for (const model::ChatResponse& response : step.responses) {
-    if (!response.confidence)
-      continue;
-    lowest = lowest ? std::min(*lowest, *response.confidence) : *response.confidence;
-  }
-  return lowest;
-}
-
 Conclusion MissingToolConclusion(const StepRecord& step, const std::string& tool) {
   if (step.refused_tool) {
     return {Outcome::kEscalated, "the model asked for a tool it was not offered", {}};

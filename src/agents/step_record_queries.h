@@ -14,9 +14,6 @@ const ToolResult* LastResultOf(const StepRecord& step, const std::string& tool);
 // The arguments of the last call the model made to `tool`, if any.
 std::optional<nlohmann::json> LastArgumentsFor(const StepRecord& step, const std::string& tool);
 
-// The lowest confidence any response of the step reported, if any did.
-std::optional<double> LowestConfidence(const StepRecord& step);
-
 // A step that ended without the tool it needed: refused, failed or never called.
 Conclusion MissingToolConclusion(const StepRecord& step, const std::string& tool);
 

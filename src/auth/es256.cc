@@ -8,44 +8,23 @@
 
 #include <memory>
 
+#include "auth/openssl_util.h"
+
 namespace medulla::auth::es256 {
 namespace {
 
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct BnFree {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
+using openssl::BnPtr;
+using openssl::Bytes;
+using openssl::Failed;
+using openssl::PkeyCtxPtr;
+
 struct EcdsaSigFree {
   void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
 };
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* bld) const { OSSL_PARAM_BLD_free(bld); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* params) const { OSSL_PARAM_free(params); }
-};
 
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
 
 constexpr char kCurveName[] = "prime256v1";
-
-// A failure already turned into a Status must not linger in OpenSSL's per-thread error queue.
-Status Failed(std::string message) {
-  ERR_clear_error();
-  return Internal(std::move(message));
-}
-
-const unsigned char* Bytes(std::string_view text) {
-  return reinterpret_cast<const unsigned char*>(text.data());
-}
 
 // Writes `bn` as exactly kCoordinateBytes big-endian bytes, left-padded with zeros.
 Result<std::string> FixedWidth(const BIGNUM* bn) {
@@ -131,7 +110,7 @@ Result<KeyPtr> PublicKeyFromCoordinates(std::string_view x, std::string_view y) 
 
   // Uncompressed SEC1 point: 0x04 || x || y.
   std::string point = "\x04" + std::string(x) + std::string(y);
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> builder(OSSL_PARAM_BLD_new());
+  openssl::ParamBldPtr builder(OSSL_PARAM_BLD_new());
   if (!builder ||
       OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, kCurveName, 0) !=
           1 ||
@@ -139,19 +118,9 @@ Result<KeyPtr> PublicKeyFromCoordinates(std::string_view x, std::string_view y) 
                                        point.size()) != 1) {
     return Failed("could not build the EC key parameters");
   }
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(builder.get()));
-  if (!params) {
-    return Failed("could not build the EC key parameters");
-  }
-
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    ERR_clear_error();
-    return InvalidArgument("the EC coordinates do not form a P-256 point");
-  }
-  KeyPtr key(raw);
+  ASSIGN_OR_RETURN(KeyPtr key,
+                   openssl::PublicKeyFromParams("EC", builder.get(), "EC",
+                                                "the EC coordinates do not form a P-256 point"));
 
   // fromdata decodes the point; an explicit check makes the on-curve test independent of
   // provider behaviour, since an off-curve point enables invalid-curve attacks.
@@ -170,21 +139,7 @@ Result<Coordinates> ExportCoordinates(EVP_PKEY* key) {
 }
 
 Result<std::string> Sign(EVP_PKEY* key, std::string_view data) {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
-    return Failed("could not set up signing");
-  }
-
-  size_t size = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &size, Bytes(data), data.size()) != 1) {
-    return Failed("could not size the signature");
-  }
-  std::string der(size, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()), &size, Bytes(data),
-                     data.size()) != 1) {
-    return Failed("signing failed");
-  }
-  der.resize(size);
+  ASSIGN_OR_RETURN(std::string der, openssl::SignSha256(key, data));
   return RawFromDer(der);
 }
 
@@ -197,12 +152,7 @@ bool Verify(EVP_PKEY* key, std::string_view data, std::string_view signature) {
     ERR_clear_error();
     return false;
   }
-
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool valid = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
-               EVP_DigestVerify(ctx.get(), Bytes(der), der.size(), Bytes(data), data.size()) == 1;
-  ERR_clear_error();
-  return valid;
+  return openssl::VerifySha256(key, data, der);
 }
 
 }  // namespace medulla::auth::es256

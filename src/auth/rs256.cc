@@ -12,9 +12,15 @@
 #include <array>
 
 #include "auth/jwt.h"
+#include "auth/openssl_util.h"
 
 namespace medulla::auth::rs256 {
 namespace {
+
+using openssl::BnPtr;
+using openssl::Bytes;
+using openssl::Failed;
+using openssl::PkeyCtxPtr;
 
 constexpr int kMinimumBits = 2048;
 // Larger moduli only make verification slow enough to be a denial of service.
@@ -24,45 +30,11 @@ constexpr size_t kMaximumExponentBytes = 8;
 struct BioFree {
   void operator()(BIO* bio) const { BIO_free(bio); }
 };
-struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct BnFree {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct ParamBldFree {
-  void operator()(OSSL_PARAM_BLD* bld) const { OSSL_PARAM_BLD_free(bld); }
-};
-struct ParamFree {
-  void operator()(OSSL_PARAM* params) const { OSSL_PARAM_free(params); }
-};
 struct OpensslFree {
   void operator()(unsigned char* bytes) const { OPENSSL_free(bytes); }
 };
 
 using BioPtr = std::unique_ptr<BIO, BioFree>;
-using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
-
-// OpenSSL keeps a per-thread error queue; a failure we have already turned into a Status
-// must not linger there and be misreported by the next unrelated call on this thread.
-Status Failed(std::string message) {
-  ERR_clear_error();
-  return Internal(std::move(message));
-}
-
-const unsigned char* Bytes(std::string_view text) {
-  return reinterpret_cast<const unsigned char*>(text.data());
-}
-
-// Refuses a passphrase-protected PEM instead of letting OpenSSL prompt on the terminal.
-int NoPassphrase(char*, int, int, void*) {
-  return 0;
-}
 
 Result<std::string> DrainBio(BIO* bio) {
   char* data = nullptr;
@@ -88,10 +60,6 @@ Result<std::string> ExportBignum(EVP_PKEY* key, const char* name) {
   return BignumBytes(bn.get());
 }
 
-bool IsStrongRsa(EVP_PKEY* key) {
-  return EVP_PKEY_is_a(key, "RSA") == 1 && EVP_PKEY_get_bits(key) >= kMinimumBits;
-}
-
 }  // namespace
 
 Result<KeyPtr> GenerateKey(int bits) {
@@ -106,23 +74,6 @@ Result<KeyPtr> GenerateKey(int bits) {
     return Failed("RSA key generation failed");
   }
   return KeyPtr(raw);
-}
-
-Result<KeyPtr> ReadPrivateKeyPem(std::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) {
-    return Failed("could not read the private key");
-  }
-
-  KeyPtr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr));
-  if (!key) {
-    ERR_clear_error();
-    return InvalidArgument("the private key file is not an unencrypted PEM private key");
-  }
-  if (!IsStrongRsa(key.get())) {
-    return InvalidArgument("the private key must be RSA of at least 2048 bits");
-  }
-  return key;
 }
 
 Result<std::string> WritePrivateKeyPem(EVP_PKEY* key) {
@@ -156,24 +107,13 @@ Result<KeyPtr> PublicKeyFromModulus(std::string_view modulus, std::string_view e
     return InvalidArgument("the RSA key is too short or its exponent is zero");
   }
 
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> builder(OSSL_PARAM_BLD_new());
+  openssl::ParamBldPtr builder(OSSL_PARAM_BLD_new());
   if (!builder || OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
     return Failed("could not build the RSA key parameters");
   }
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(builder.get()));
-  if (!params) {
-    return Failed("could not build the RSA key parameters");
-  }
-
-  PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
-  EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
-      EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
-    ERR_clear_error();
-    return InvalidArgument("the RSA public numbers do not form a key");
-  }
-  return KeyPtr(raw);
+  return openssl::PublicKeyFromParams("RSA", builder.get(), "RSA",
+                                      "the RSA public numbers do not form a key");
 }
 
 Result<PublicNumbers> ExportPublicNumbers(EVP_PKEY* key) {
@@ -202,31 +142,11 @@ Result<std::string> KeyId(EVP_PKEY* key) {
 }
 
 Result<std::string> Sign(EVP_PKEY* key, std::string_view data) {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
-    return Failed("could not set up signing");
-  }
-
-  size_t size = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &size, Bytes(data), data.size()) != 1) {
-    return Failed("could not size the signature");
-  }
-  std::string signature(size, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
-                     Bytes(data), data.size()) != 1) {
-    return Failed("signing failed");
-  }
-  signature.resize(size);
-  return signature;
+  return openssl::SignSha256(key, data);
 }
 
 bool Verify(EVP_PKEY* key, std::string_view data, std::string_view signature) {
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool valid = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
-               EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(), Bytes(data),
-                                data.size()) == 1;
-  ERR_clear_error();
-  return valid;
+  return openssl::VerifySha256(key, data, signature);
 }
 
 }  // namespace medulla::auth::rs256

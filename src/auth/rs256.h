@@ -24,10 +24,6 @@ using KeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 // Returns a fresh RSA private key of `bits` bits.
 Result<KeyPtr> GenerateKey(int bits);
 
-// Parses an unencrypted PEM private key and requires it to be RSA of at least 2048 bits.
-// An encrypted PEM is refused rather than prompting for a passphrase.
-Result<KeyPtr> ReadPrivateKeyPem(std::string_view pem);
-
 // Returns the PKCS#8 PEM form of `key`.
 Result<std::string> WritePrivateKeyPem(EVP_PKEY* key);
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "store/event.h"

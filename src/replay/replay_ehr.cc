@@ -1,6 +1,7 @@
 #include "replay/replay_ehr.h"
 
 #include "fhir/consent.h"
+#include "http/url.h"
 
 namespace medulla::replay {
 namespace {
@@ -22,23 +23,15 @@ json Outcome(const std::string& diagnostics) {
                {{{"severity", "error"}, {"code", "processing"}, {"diagnostics", diagnostics}}})}};
 }
 
-// The query value of `name` in a URL, percent-decoding only what Medulla itself encodes.
+// The query value of `name` in a URL, decoded; empty when absent or malformed.
 std::string QueryValue(const std::string& url, const std::string& name) {
-  size_t at = url.find(name + "=");
-  if (at == std::string::npos)
+  size_t query = url.find('?');
+  if (query == std::string::npos)
     return "";
-  std::string value = url.substr(at + name.size() + 1);
-  value = value.substr(0, value.find('&'));
-  std::string decoded;
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '%' && i + 2 < value.size()) {
-      decoded.push_back(static_cast<char>(std::stoi(value.substr(i + 1, 2), nullptr, 16)));
-      i += 2;
-    } else {
-      decoded.push_back(value[i]);
-    }
-  }
-  return decoded;
+  Result<std::map<std::string, std::string>> params = http::ParseQuery(url.substr(query + 1));
+  if (!params.ok() || params->count(name) == 0)
+    return "";
+  return params->at(name);
 }
 
 }  // namespace
@@ -73,10 +66,9 @@ http::ClientResponse ReplayEhr::ConsentSearch(const std::string& patient) const 
 
 http::ClientResponse ReplayEhr::ConditionalCreate(const http::ClientRequest& request) const {
   auto header = request.headers.find("If-None-Exist");
-  std::string identifier = header == request.headers.end() ? "" : header->second;
-  std::string intent_id =
-      identifier.substr(identifier.rfind("%7C") == std::string::npos ? identifier.rfind('|') + 1
-                                                                     : identifier.rfind("%7C") + 3);
+  std::string identifier =
+      header == request.headers.end() ? "" : QueryValue("?" + header->second, "identifier");
+  std::string intent_id = identifier.substr(identifier.rfind('|') + 1);
   auto write = recording_->writes.find(intent_id);
   if (write == recording_->writes.end() || write->second.status == "held") {
     return Answer(503, Outcome("replay: this write was not made in the recording"));

@@ -11,7 +11,6 @@
 #include "store/postgres_store.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -19,6 +18,7 @@
 
 #include "common/log.h"
 #include "store/event_chain.h"
+#include "store/group_commit.h"
 #include "store/postgres_db.h"
 #include "store/postgres_schema.h"
 
@@ -156,14 +156,6 @@ class ConnectionPool {
   int open_ = 0;                                   // guarded by mu_; idle and lent
 };
 
-// One caller's append, as the grouped commit sees it.
-struct AppendRequest {
-  const std::string& task_id;
-  const std::vector<NewEvent>& events;
-  int64_t expected_last_task_seq;
-  const Lease* lease;
-};
-
 class PostgresStore final : public Store {
  public:
   PostgresStore(const std::string& url, const Clock& clock, const StoreOptions& options)
@@ -202,7 +194,6 @@ class PostgresStore final : public Store {
                                                const AppendRequest& request);
   // Commits the waiting appends together, one savepoint each; returns each one's outcome.
   std::vector<Result<std::vector<Event>>> CommitGroup(const std::vector<AppendRequest*>& group);
-  Result<std::vector<Event>> AppendGrouped(AppendRequest& request);
 
   Result<CreatedTask> CreateTaskIn(Connection& connection, const NewTask& task);
   Status CheckLeaseHeld(Connection& connection, const Lease& lease, int64_t now,
@@ -218,12 +209,8 @@ class PostgresStore final : public Store {
   const Clock& clock_;
   const bool group_commit_;
 
-  std::mutex group_mu_;
-  std::condition_variable group_cv_;
-  std::vector<AppendRequest*> waiting_;  // guarded by group_mu_
-  // Outcomes the leader has published, by request; guarded by group_mu_.
-  std::vector<std::pair<AppendRequest*, Result<std::vector<Event>>>> published_;
-  bool leading_ = false;  // guarded by group_mu_
+  GroupCommitQueue group_{
+      [this](const std::vector<AppendRequest*>& group) { return CommitGroup(group); }};
 };
 
 template <typename T, typename Body>
@@ -480,36 +467,6 @@ std::vector<Result<std::vector<Event>>> PostgresStore::CommitGroup(
   return outcomes;
 }
 
-Result<std::vector<Event>> PostgresStore::AppendGrouped(AppendRequest& request) {
-  std::unique_lock lock(group_mu_);
-  waiting_.push_back(&request);
-  while (true) {
-    auto mine = std::find_if(published_.begin(), published_.end(),
-                             [&](const auto& entry) { return entry.first == &request; });
-    if (mine != published_.end()) {
-      Result<std::vector<Event>> outcome = std::move(mine->second);
-      published_.erase(mine);
-      return outcome;
-    }
-    if (leading_) {
-      group_cv_.wait(lock);
-      continue;
-    }
-
-    // Lead: commit everything waiting, then hand the outcomes over and step down.
-    leading_ = true;
-    std::vector<AppendRequest*> group;
-    group.swap(waiting_);
-    lock.unlock();
-    std::vector<Result<std::vector<Event>>> outcomes = CommitGroup(group);
-    lock.lock();
-    for (size_t i = 0; i < group.size(); ++i)
-      published_.emplace_back(group[i], std::move(outcomes[i]));
-    leading_ = false;
-    group_cv_.notify_all();
-  }
-}
-
 Result<std::vector<Event>> PostgresStore::Append(const std::string& task_id,
                                                  std::vector<NewEvent> events,
                                                  int64_t expected_last_task_seq,
@@ -529,7 +486,7 @@ Result<std::vector<Event>> PostgresStore::Append(const std::string& task_id,
 
   AppendRequest request{task_id, events, expected_last_task_seq, lease};
   if (group_commit_)
-    return AppendGrouped(request);
+    return group_.Submit(request);
   return Transact<std::vector<Event>>(
       [&](Connection& connection) { return AppendIn(connection, request); });
 }

@@ -10,13 +10,13 @@
 // Known limit: readers wait behind writers on the same connection, and task creation,
 // claims and lease changes still commit and sync one at a time.
 #include <algorithm>
-#include <condition_variable>
 #include <limits>
 #include <mutex>
 #include <utility>
 
 #include "common/log.h"
 #include "store/event_chain.h"
+#include "store/group_commit.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
 #include "store/store.h"
@@ -92,14 +92,6 @@ int64_t ClampedLimit(size_t limit) {
   return static_cast<int64_t>(std::min(limit, kMax));
 }
 
-// One caller's append, as the grouped commit sees it.
-struct AppendRequest {
-  const std::string& task_id;
-  const std::vector<NewEvent>& events;
-  int64_t expected_last_task_seq;
-  const Lease* lease;
-};
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Database> db, const Clock& clock, const StoreOptions& options)
@@ -140,19 +132,14 @@ class SqliteStore final : public Store {
   Result<std::vector<Event>> AppendInSavepoint(const AppendRequest& request);
   // Commits the waiting appends in one transaction; returns each one's outcome.
   std::vector<Result<std::vector<Event>>> CommitGroup(const std::vector<AppendRequest*>& group);
-  Result<std::vector<Event>> AppendGrouped(AppendRequest& request);
 
   std::mutex mu_;
   std::unique_ptr<Database> db_;  // guarded by mu_
   const Clock& clock_;
   const bool group_commit_;
 
-  std::mutex group_mu_;
-  std::condition_variable group_cv_;
-  std::vector<AppendRequest*> waiting_;  // guarded by group_mu_
-  // Outcomes the leader has published, by request; guarded by group_mu_.
-  std::vector<std::pair<AppendRequest*, Result<std::vector<Event>>>> published_;
-  bool leading_ = false;  // guarded by group_mu_
+  GroupCommitQueue group_{
+      [this](const std::vector<AppendRequest*>& group) { return CommitGroup(group); }};
 };
 
 Result<std::optional<std::string>> SqliteStore::FindKeyedTask(const std::string& tenant,
@@ -318,7 +305,7 @@ Result<std::vector<Event>> SqliteStore::Append(const std::string& task_id,
 
   AppendRequest request{task_id, events, expected_last_task_seq, lease};
   if (group_commit_)
-    return AppendGrouped(request);
+    return group_.Submit(request);
 
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(*db_));
@@ -389,36 +376,6 @@ std::vector<Result<std::vector<Event>>> SqliteStore::CommitGroup(
       outcome = committed;
   }
   return outcomes;
-}
-
-Result<std::vector<Event>> SqliteStore::AppendGrouped(AppendRequest& request) {
-  std::unique_lock lock(group_mu_);
-  waiting_.push_back(&request);
-  while (true) {
-    auto mine = std::find_if(published_.begin(), published_.end(),
-                             [&](const auto& entry) { return entry.first == &request; });
-    if (mine != published_.end()) {
-      Result<std::vector<Event>> outcome = std::move(mine->second);
-      published_.erase(mine);
-      return outcome;
-    }
-    if (leading_) {
-      group_cv_.wait(lock);
-      continue;
-    }
-
-    // Lead: commit everything waiting, then hand the outcomes over and step down.
-    leading_ = true;
-    std::vector<AppendRequest*> group;
-    group.swap(waiting_);
-    lock.unlock();
-    std::vector<Result<std::vector<Event>>> outcomes = CommitGroup(group);
-    lock.lock();
-    for (size_t i = 0; i < group.size(); ++i)
-      published_.emplace_back(group[i], std::move(outcomes[i]));
-    leading_ = false;
-    group_cv_.notify_all();
-  }
 }
 
 Result<std::vector<Event>> SqliteStore::ReadTask(const std::string& task_id) {

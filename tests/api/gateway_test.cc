@@ -81,7 +81,9 @@ struct BadRequestCase {
   const char* detail_mentions;
 };
 
-void PrintTo(const BadRequestCase& bad, std::ostream* out) { *out << bad.name; }
+void PrintTo(const BadRequestCase& bad, std::ostream* out) {
+  *out << bad.name;
+}
 
 class GatewayBadRequestTest : public GatewayTest,
                               public ::testing::WithParamInterface<BadRequestCase> {};

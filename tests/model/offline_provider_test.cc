@@ -131,8 +131,7 @@ TEST(OfflineProvider, SchedulingBooksTheIntervalThePlanNames) {
 TEST(OfflineProvider, AToolThatFailedIsNotReportedAsDone) {
   Conversation conversation(
       "scheduling.follow_up",
-      {{"plan", "Return in 2 weeks for a recheck."}, {"patient", "Patient/9"}},
-      {"book_follow_up"});
+      {{"plan", "Return in 2 weeks for a recheck."}, {"patient", "Patient/9"}}, {"book_follow_up"});
   Result<ChatResponse> first = conversation.Next();
   ASSERT_TRUE(first.ok());
 
