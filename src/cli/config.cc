@@ -29,10 +29,24 @@ void ApplyEnvironment(Config& config) {
   apply("MEDULLA_DEV_ISSUER_KEY", config.dev_issuer_key);
   apply("MEDULLA_GRANT_KEY", config.grant_key);
   apply("MEDULLA_POLICIES", config.policy_path);
+  apply("MEDULLA_VENDORS", config.vendors_path);
+  apply("MEDULLA_FHIR_DEFINITIONS", config.fhir_definitions);
   std::string lease_ms;
   apply("MEDULLA_LEASE_MS", lease_ms);
   if (!lease_ms.empty())
     config.lease_ms = std::atoi(lease_ms.c_str());
+}
+
+EhrSetting ReadEhrSetting(const YAML::Node& node) {
+  EhrSetting setting;
+  Read(node, "tenant", setting.tenant);
+  Read(node, "vendor", setting.vendor);
+  Read(node, "origin", setting.origin);
+  Read(node, "segment", setting.segment);
+  Read(node, "client_id", setting.client_id);
+  Read(node, "private_key", setting.private_key);
+  Read(node, "notification_secret", setting.notification_secret);
+  return setting;
 }
 
 Status ReadFile(const std::string& path, Config& config) {
@@ -44,6 +58,13 @@ Status ReadFile(const std::string& path, Config& config) {
     Read(root, "workers", config.workers);
     Read(root, "lease_ms", config.lease_ms);
     Read(root["ehr"], "base_url", config.ehr_base_url);
+    Read(root["ehr"], "vendors", config.vendors_path);
+    Read(root["ehr"], "fhir_definitions", config.fhir_definitions);
+    Read(root["ehr"], "notification_url", config.notification_url);
+    Read(root["ehr"], "poll_interval_ms", config.poll_interval_ms);
+    Read(root["ehr"], "reconcile_interval_ms", config.reconcile_interval_ms);
+    for (const YAML::Node& tenant : root["ehr"]["tenants"])
+      config.tenant_ehrs.push_back(ReadEhrSetting(tenant));
     Read(root["model"], "provider", config.model_provider);
     Read(root["model"], "base_url", config.model_base_url);
     Read(root["model"], "name", config.model_name);
@@ -86,6 +107,14 @@ Result<Config> LoadConfig(const std::string& path) {
   }
   if (config.lease_ms < 500 || config.lease_ms > 3600000) {
     return InvalidArgument("lease_ms must be between 500 and 3600000");
+  }
+  for (const EhrSetting& ehr : config.tenant_ehrs) {
+    if (ehr.tenant.empty() || ehr.origin.empty())
+      return InvalidArgument("every ehr.tenants entry needs a tenant and an origin");
+  }
+  if (config.poll_interval_ms < 100 || config.reconcile_interval_ms < 0) {
+    return InvalidArgument("ehr.poll_interval_ms must be at least 100, and "
+                           "ehr.reconcile_interval_ms not negative");
   }
   if (config.workers < 1 || config.workers > 64) {
     return InvalidArgument("workers must be between 1 and 64");

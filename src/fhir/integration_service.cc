@@ -6,29 +6,94 @@
 
 #include "common/log.h"
 #include "fhir/resource_mapping.h"
+#include "fhir/validation/validator.h"
+#include "fhir/vendor_profile.h"
+#include "store/event.h"
 
 namespace medulla::fhir {
+namespace {
+
+using nlohmann::json;
+using store::WritebackEntry;
+using store::WritebackStatus;
+namespace event_type = store::event_type;
+
+bool IsUnfinished(const WritebackEntry& entry) {
+  return entry.status == WritebackStatus::kPending || entry.status == WritebackStatus::kRetrying;
+}
+
+bool IsAttemptable(const WritebackEntry& entry) {
+  return IsUnfinished(entry) && entry.route != store::WritebackRoute::kWorkItem;
+}
+
+// What the outbox keeps of an intent: enough to attempt it later, when its grant is long spent,
+// and to say on whose behalf it was written.
+json OutboxRecord(const WriteIntent& intent, const json& resource,
+                  const auth::VerifiedGrant& grant, const WriteAudit& audit) {
+  json record = intent.ToJson();
+  record["resource"] = resource;
+  record["grant_id"] = grant.grant_id;
+  record["principal"] = {{"sub", grant.subject},
+                         {"roles", grant.roles},
+                         {"scopes", grant.scopes},
+                         {"purpose_of_use", grant.purpose_of_use},
+                         {"agent", grant.agent}};
+  record["policy"] = audit.policy;
+  return record;
+}
+
+WritebackEntry NewEntry(const WriteIntent& intent, const json& record, store::WritebackRoute route,
+                        TimePoint now) {
+  WritebackEntry entry;
+  entry.tenant = intent.tenant;
+  entry.intent_id = intent.intent_id;
+  entry.task_id = intent.task_id;
+  entry.patient = intent.patient;
+  entry.kind = IntentKindName(intent.kind);
+  entry.resource_type = record["resource"]["resourceType"].get<std::string>();
+  entry.route = route;
+  entry.intent = record;
+  entry.next_attempt_at = now;
+  return entry;
+}
+
+WritebackTransition Transition(const char* type, const WritebackEntry& entry, json fields) {
+  fields["intent_id"] = entry.intent_id;
+  return {type, std::move(fields)};
+}
+
+}  // namespace
 
 bool IsRetryable(const Status& status) {
   return status.code() == StatusCode::kUnavailable ||
          status.code() == StatusCode::kDeadlineExceeded;
 }
 
-IntegrationService::IntegrationService(FhirClient& ehr, const auth::GrantVerifier& grants,
-                                       const policy::PolicyStore& policy, RetryPolicy retry,
+IntegrationService::IntegrationService(EhrDirectory& ehrs, store::Store& outbox,
+                                       const auth::GrantVerifier& grants,
+                                       const policy::PolicyStore& policy,
+                                       std::shared_ptr<const validation::Validator> validator,
+                                       const Clock& clock, IntegrationOptions options,
                                        Sleeper sleep)
-    : ehr_(&ehr),
+    : ehrs_(&ehrs),
+      outbox_(&outbox),
       grants_(&grants),
       policy_store_(&policy),
-      policy_(retry),
+      validator_(std::move(validator)),
+      clock_(&clock),
+      options_(std::move(options)),
       sleep_(std::move(sleep)) {
   if (!sleep_)
     sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (options_.worker.empty())
+    options_.worker = "integration";
 }
 
 std::chrono::milliseconds IntegrationService::BackoffBefore(int attempt) const {
   thread_local std::mt19937 jitter_source{std::random_device{}()};
-  auto ceiling = std::min(policy_.max_backoff, policy_.first_backoff * (1 << (attempt - 1)));
+  const RetryPolicy& retry = options_.retry;
+  int doublings = std::clamp(attempt - 1, 0, 20);
+  auto ceiling = std::min(retry.max_backoff, retry.first_backoff * (int64_t{1} << doublings));
   std::uniform_int_distribution<int64_t> jitter(ceiling.count() / 2, ceiling.count());
   return std::chrono::milliseconds(jitter(jitter_source));
 }
@@ -77,41 +142,120 @@ Status IntegrationService::CheckPolicy(const WriteIntent& intent, const auth::Ve
   return PermissionDenied("write refused by policy (" + by + ")");
 }
 
-Result<WriteOutcome> IntegrationService::Write(const WriteIntent& intent, WriteAudit* audit) {
+// Element paths and rule names only: the values that broke a rule may be PHI.
+// A staff work item is checked against FHIR alone: the vendor's own rules apply to what the
+// vendor's API receives.
+std::string IntegrationService::ValidationProblems(const EhrAdapter& ehr, const json& resource,
+                                                   store::WritebackRoute route) const {
+  std::vector<std::string> problems;
+  Status required = route == store::WritebackRoute::kWorkItem
+                        ? Status::Ok()
+                        : CheckRequiredElements(ehr.profile(), resource);
+  if (!required.ok())
+    problems.push_back(required.message());
+  if (validator_) {
+    for (const validation::Issue& issue : validator_->Validate(resource))
+      problems.push_back(issue.path + " (" + issue.rule + ")");
+  }
+  std::string joined;
+  for (const std::string& problem : problems)
+    joined += (joined.empty() ? "" : "; ") + problem;
+  return joined;
+}
+
+Result<WritebackEntry> IntegrationService::Accept(const WriteIntent& intent, WriteAudit* audit) {
   WriteAudit local_audit;
   WriteAudit& recorded = audit != nullptr ? *audit : local_audit;
-  ASSIGN_OR_RETURN(nlohmann::json resource, ToResource(intent));
+  ASSIGN_OR_RETURN(json resource, ToResource(intent));
   const std::string resource_type = resource["resourceType"].get<std::string>();
   ASSIGN_OR_RETURN(auth::VerifiedGrant grant, CheckGrant(intent, resource_type));
   recorded.grant_id = grant.grant_id;
   RETURN_IF_ERROR(CheckPolicy(intent, grant, resource_type, recorded));
 
-  Status last_error = Internal("no attempt made");
-  for (int attempt = 1; attempt <= policy_.max_attempts; ++attempt) {
-    if (attempt > 1)
-      sleep_(BackoffBefore(attempt - 1));
-
-    Result<CreateOutcome> outcome = ehr_->CreateIfNoneExist(resource, intent.identifier());
-    if (outcome.ok()) {
-      log::Info("fhir", "writeback.confirmed",
-                {{"task", intent.task_id},
-                 {"intent", intent.intent_id},
-                 {"resource_type", resource["resourceType"]},
-                 {"created", outcome->created},
-                 {"attempts", attempt}});
-      return WriteOutcome{outcome->reference, outcome->created, attempt};
-    }
-
-    last_error = outcome.status();
-    log::Warn("fhir", "writeback.attempt_failed",
-              {{"task", intent.task_id},
-               {"intent", intent.intent_id},
-               {"attempt", attempt},
-               {"code", StatusCodeName(last_error.code())}});
-    if (!IsRetryable(last_error))
-      break;
+  EhrAdapter& ehr = ehrs_->For(intent.tenant);
+  WritebackEntry entry = NewEntry(intent, OutboxRecord(intent, resource, grant, recorded),
+                                  ehr.RouteFor(intent.kind), clock_->Now());
+  std::string problems = ValidationProblems(ehr, resource, entry.route);
+  if (!problems.empty()) {
+    entry.status = WritebackStatus::kHeld;
+    entry.reason = "failed validation: " + problems;
   }
-  return last_error;
+
+  ASSIGN_OR_RETURN(bool queued, outbox_->EnqueueWriteback(entry));
+  ASSIGN_OR_RETURN(std::optional<WritebackEntry> stored,
+                   outbox_->FindWriteback(intent.tenant, intent.intent_id));
+  if (!stored)
+    return Internal("the outbox lost an intent it accepted");
+  log::Info("fhir", queued ? "writeback.queued" : "writeback.already_queued",
+            {{"task", intent.task_id},
+             {"intent", intent.intent_id},
+             {"route", store::WritebackRouteName(stored->route)},
+             {"status", store::WritebackStatusName(stored->status)}});
+  return *stored;
+}
+
+bool IntegrationService::WaitsBehindEarlierWrite(const WritebackEntry& entry) {
+  for (WritebackStatus status : {WritebackStatus::kPending, WritebackStatus::kRetrying}) {
+    store::WritebackFilter filter;
+    filter.tenant = entry.tenant;
+    filter.status = status;
+    filter.limit = 1000;
+    Result<std::vector<WritebackEntry>> unfinished = outbox_->ListWritebacks(filter);
+    if (!unfinished.ok())
+      return true;  // unsure: leave it to the drainer, which keeps the order
+    for (const WritebackEntry& other : *unfinished) {
+      if (other.patient == entry.patient && other.order < entry.order &&
+          other.route != store::WritebackRoute::kWorkItem) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+Result<AttemptResult> IntegrationService::AttemptNow(const std::string& tenant,
+                                                     const std::string& intent_id) {
+  ASSIGN_OR_RETURN(
+      std::optional<WritebackEntry> claimed,
+      outbox_->ClaimWritebackById(tenant, intent_id, options_.worker, options_.lease_for));
+  if (!claimed) {
+    ASSIGN_OR_RETURN(std::optional<WritebackEntry> current,
+                     outbox_->FindWriteback(tenant, intent_id));
+    return AttemptResult{*current, {}};
+  }
+
+  WritebackEntry entry = std::move(*claimed);
+  if (!IsAttemptable(entry) || WaitsBehindEarlierWrite(entry)) {
+    RETURN_IF_ERROR(outbox_->UpdateWriteback(entry));
+    return AttemptResult{entry, {}};
+  }
+
+  std::vector<WritebackTransition> transitions;
+  for (int attempt = 1;; ++attempt) {
+    std::optional<std::chrono::milliseconds> retry_after;
+    AttemptOnce(entry, transitions, retry_after);
+    if (entry.status != WritebackStatus::kRetrying || attempt >= options_.retry.max_attempts)
+      break;
+    // A long Retry-After, or an open breaker, is the drainer's to wait out, not the task's.
+    if (retry_after && *retry_after > options_.retry.max_backoff)
+      break;
+    sleep_(std::max(BackoffBefore(attempt), retry_after.value_or(std::chrono::milliseconds(0))));
+  }
+  RETURN_IF_ERROR(outbox_->UpdateWriteback(entry));
+  return AttemptResult{entry, std::move(transitions)};
+}
+
+Result<std::optional<AttemptResult>> IntegrationService::DrainOne() {
+  ASSIGN_OR_RETURN(std::optional<WritebackEntry> claimed,
+                   outbox_->ClaimWriteback(options_.worker, options_.lease_for));
+  if (!claimed)
+    return std::optional<AttemptResult>();
+
+  std::vector<WritebackTransition> transitions;
+  std::optional<std::chrono::milliseconds> retry_after;
+  AttemptOnce(*claimed, transitions, retry_after);
+  RETURN_IF_ERROR(outbox_->UpdateWriteback(*claimed));
+  return std::optional<AttemptResult>(AttemptResult{*claimed, std::move(transitions)});
 }
 
 }  // namespace medulla::fhir

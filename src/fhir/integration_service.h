@@ -1,67 +1,114 @@
-// The integration service: the only way anything reaches an EHR. It maps an intent to a
-// resource, checks it, and writes it with a conditional create on the intent's business
-// identifier, retrying what may be retried, so that a write is confirmed at most once.
+// The integration service: the only way anything reaches an EHR. It accepts an intent into the
+// durable outbox after checking everything that decides whether it may be written (the grant,
+// policy, validation against the FHIR R4 definitions), then attempts it through the tenant's
+// EHR adapter, so that every intent ends confirmed, or held or failed with a reason, and an
+// EHR that is down only delays its writes.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "auth/grant.h"
 #include "common/status.h"
-#include "fhir/fhir_client.h"
+#include "common/time.h"
+#include "fhir/ehr_directory.h"
 #include "fhir/intent.h"
 #include "policy/policy.h"
+#include "store/outbox.h"
+#include "store/store.h"
 
 namespace medulla::fhir {
 
+namespace validation {
+class Validator;
+}
+
 struct RetryPolicy {
-  int max_attempts = 4;
+  int max_attempts = 4;  // attempts made at once, while the task that made the intent waits
   std::chrono::milliseconds first_backoff{100};
   std::chrono::milliseconds max_backoff{2000};
+  // After these, a still-failing intent stops being retried and is marked failed.
+  int max_total_attempts = 40;
+  std::chrono::milliseconds give_up_after = std::chrono::hours(24);
 };
 
-// What the integration service decided on the way to a write, for the task's event log.
+// What the integration service decided on the way into the outbox, for the task's event log.
 struct WriteAudit {
   std::string grant_id;   // the verified grant, when it verified
   nlohmann::json policy;  // the policy decision at this point, when one was made
 };
 
-struct WriteOutcome {
-  std::string reference;
-  bool created = false;  // false: the EHR already held it (a repeat of an earlier write)
-  int attempts = 0;
+// One change an attempt made to an outbox entry, for the task's event log.
+struct WritebackTransition {
+  std::string event_type;  // a store::event_type::kWriteback* name
+  nlohmann::json payload;  // {intent_id, ...}: no PHI
+};
+
+struct AttemptResult {
+  store::WritebackEntry entry;                   // as it stands after the attempt
+  std::vector<WritebackTransition> transitions;  // what to record, in order
+};
+
+struct IntegrationOptions {
+  RetryPolicy retry;
+  std::chrono::milliseconds lease_for{30000};  // how long an attempt may hold an intent
+  std::string worker;                          // names this node's claims
 };
 
 class IntegrationService {
  public:
   using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
-  // `ehr` and `grants` must outlive this object. `sleep` is injectable so tests need not wait.
-  IntegrationService(FhirClient& ehr, const auth::GrantVerifier& grants,
-                     const policy::PolicyStore& policy, RetryPolicy retry, Sleeper sleep = nullptr);
+  // Everything passed by reference must outlive this object. `validator` may be null, in which
+  // case only the vendor profile's required elements are checked. `sleep` is injectable so
+  // tests need not wait.
+  IntegrationService(EhrDirectory& ehrs, store::Store& outbox, const auth::GrantVerifier& grants,
+                     const policy::PolicyStore& policy,
+                     std::shared_ptr<const validation::Validator> validator, const Clock& clock,
+                     IntegrationOptions options, Sleeper sleep = nullptr);
 
-  // Writes `intent`. First verifies the intent's grant again, here where the EHR is written:
-  // it must be unexpired, unused, for this audience, tenant, task and patient, and cover
-  // creating the resource type (kPermissionDenied otherwise, and nothing is sent). Then asks
-  // policy again, for the grant's user, whether it may create this resource type for this
-  // patient (kPermissionDenied naming the deciding statement otherwise). Retries
-  // kUnavailable and kDeadlineExceeded with exponential backoff and jitter; any other error
-  // is final and returned as is. Thread-safe.
-  Result<WriteOutcome> Write(const WriteIntent& intent, WriteAudit* audit = nullptr);
+  // Takes `intent` into the outbox. First verifies and spends its grant, here where the EHR is
+  // written: unexpired, unused, for this audience, tenant, task and patient, covering the
+  // resource type (kPermissionDenied otherwise, and nothing is queued); then asks policy again
+  // for the grant's user (kPermissionDenied naming the statement). A resource that fails
+  // validation is queued held, with the reasons (element paths and rules, never values). An
+  // intent already in the outbox is returned as it stands. Thread-safe.
+  Result<store::WritebackEntry> Accept(const WriteIntent& intent, WriteAudit* audit = nullptr);
+
+  // Attempts an accepted intent now, up to retry.max_attempts times with backoff, unless
+  // another worker holds it or an earlier intent for the same patient is still unfinished
+  // (then it is left for the drainer, which keeps each patient's writes in order).
+  Result<AttemptResult> AttemptNow(const std::string& tenant, const std::string& intent_id);
+
+  // Claims the next due intent of any tenant and attempts it once; nullopt when none is due.
+  Result<std::optional<AttemptResult>> DrainOne();
+
+  const Clock& clock() const { return *clock_; }
+  EhrDirectory& ehrs() { return *ehrs_; }
 
  private:
-  std::chrono::milliseconds BackoffBefore(int attempt) const;
-
   Result<auth::VerifiedGrant> CheckGrant(const WriteIntent& intent,
                                          const std::string& resource_type) const;
   Status CheckPolicy(const WriteIntent& intent, const auth::VerifiedGrant& grant,
                      const std::string& resource_type, WriteAudit& audit) const;
+  std::string ValidationProblems(const EhrAdapter& ehr, const nlohmann::json& resource,
+                                 store::WritebackRoute route) const;
+  bool WaitsBehindEarlierWrite(const store::WritebackEntry& entry);
 
-  FhirClient* ehr_;
+  // One attempt on a claimed entry: sends it, and moves its status by what the EHR said.
+  void AttemptOnce(store::WritebackEntry& entry, std::vector<WritebackTransition>& transitions,
+                   std::optional<std::chrono::milliseconds>& retry_after);
+  std::chrono::milliseconds BackoffBefore(int attempt) const;
+
+  EhrDirectory* ehrs_;
+  store::Store* outbox_;
   const auth::GrantVerifier* grants_;
   const policy::PolicyStore* policy_store_;
-  RetryPolicy policy_;
+  std::shared_ptr<const validation::Validator> validator_;
+  const Clock* clock_;
+  IntegrationOptions options_;
   Sleeper sleep_;
 };
 

@@ -76,7 +76,7 @@ Result<json> FollowUpAppointment(const WriteIntent& intent) {
   return json{
       {"resourceType", "Appointment"},
       {"identifier", IdentifierArray(intent)},
-      {"status", "booked"},
+      {"status", "proposed"},
       {"appointmentType",
        {{"coding", json::array({{{"system", appointment_type_system},
                                  {"code", "FOLLOWUP"},
@@ -195,6 +195,17 @@ Result<nlohmann::json> ToResource(const WriteIntent& intent) {
       return Claim(intent);
   }
   return Internal("unmapped intent kind");
+}
+
+bool IsStillMedullaDraft(const nlohmann::json& resource) {
+  const std::string type = resource.value("resourceType", "");
+  if (type == "DocumentReference")
+    return resource.value("docStatus", "") == "preliminary";
+  if (type == "Appointment")
+    return resource.value("status", "") == "proposed";
+  if (type == "Claim")
+    return resource.value("status", "") == "draft";
+  return false;
 }
 
 }  // namespace medulla::fhir

@@ -19,6 +19,11 @@ namespace medulla::fhir {
 // Returns the resource for `intent`, or kInvalidArgument naming the first missing field.
 Result<nlohmann::json> ToResource(const WriteIntent& intent);
 
+// True while a resource Medulla wrote is still its own draft in the EHR: a note not yet signed
+// (docStatus preliminary), an appointment not yet confirmed (proposed), a claim not yet
+// submitted (draft). Once the EHR's people have taken it over, Medulla no longer changes it.
+bool IsStillMedullaDraft(const nlohmann::json& resource);
+
 // The plain-text body of a draft note, with its four headed sections.
 std::string NoteText(const nlohmann::json& sections);
 

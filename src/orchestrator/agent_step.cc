@@ -4,6 +4,8 @@
 
 #include "common/log.h"
 #include "common/metrics.h"
+#include "fhir/clinical_data.h"
+#include "fhir/consent.h"
 #include "store/event.h"
 
 namespace medulla::orchestrator {
@@ -21,7 +23,13 @@ class StepLoop {
  public:
   StepLoop(const Services& services, const agents::Agent& agent, const agents::TaskContext& task,
            const auth::Principal& principal, EventWriter& events)
-      : services_(services), agent_(agent), task_(task), principal_(principal), events_(events) {}
+      : services_(services),
+        agent_(agent),
+        task_(task),
+        principal_(principal),
+        events_(events),
+        chart_(services.ehrs->For(task.tenant).fhir()),
+        consent_checker_(services.ehrs->For(task.tenant).fhir(), *services.clock) {}
 
   Result<StepResult> Run() {
     Result<json> context = agent_.BuildContext(task_);
@@ -183,7 +191,7 @@ class StepLoop {
     if (task_.patient.empty())
       return {false, "", "the task names no patient"};
     Result<fhir::ConsentDecision> decision =
-        services_.consent->Check(task_.patient, agent_.purpose_of_use());
+        consent_checker_.Check(task_.patient, agent_.purpose_of_use());
     if (!decision.ok())
       return {false, "", "consent could not be checked: the EHR did not answer", true};
     return *decision;
@@ -257,7 +265,7 @@ class StepLoop {
     context.agent = agent_.name();
     context.patient = task_.patient;
     context.encounter = task_.encounter;
-    context.data = services_.clinical_data;
+    context.data = &chart_;
     context.clock = services_.clock;
     return context;
   }
@@ -292,6 +300,9 @@ class StepLoop {
   const agents::TaskContext& task_;
   const auth::Principal& principal_;
   EventWriter& events_;
+  // The chart is read from the tenant's own EHR, whichever vendor's it is.
+  mutable fhir::ClinicalData chart_;
+  const fhir::ConsentChecker consent_checker_;
   agents::StepRecord record_;
   std::optional<fhir::ConsentDecision> consent_;
   std::string consent_reason_;

@@ -6,8 +6,7 @@
 #include "agents/agent.h"
 #include "auth/grant.h"
 #include "common/time.h"
-#include "fhir/clinical_data.h"
-#include "fhir/consent.h"
+#include "fhir/ehr_directory.h"
 #include "fhir/integration_service.h"
 #include "model/model.h"
 #include "policy/policy.h"
@@ -25,9 +24,9 @@ struct Services {
   const agents::AgentCatalog* agents = nullptr;
   const tools::ToolRegistry* tools = nullptr;
   model::Provider* model = nullptr;
-  fhir::ClinicalData* clinical_data = nullptr;
+  // Each tenant's EHR: tools read the chart and consent is checked there.
+  fhir::EhrDirectory* ehrs = nullptr;
   fhir::IntegrationService* integration = nullptr;
-  const fhir::ConsentChecker* consent = nullptr;
   const auth::GrantIssuer* grants = nullptr;
   const policy::PolicyStore* policy = nullptr;
   ToolRunner run_tool;  // empty: run the tool itself

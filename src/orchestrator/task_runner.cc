@@ -167,8 +167,11 @@ class TaskRun {
     return Status::Ok();
   }
 
-  // Sends a concluded step's intents to the EHR, or holds them when the step needs a person.
-  // A write that fails turns the step into a failure, so nothing is lost without a trace.
+  // Hands a concluded step's intents to the integration service, or holds them when the step
+  // needs a person. An intent the service accepts is in the durable outbox: it is attempted at
+  // once, and when the EHR cannot take it now it drains later, so the task need not wait for
+  // an outage to end. A refused or held write turns the step into a failure or an escalation,
+  // so nothing is lost without a trace.
   Status WriteBack(const std::string& agent_name, StepResult& step) {
     for (const fhir::WriteIntent& intent : step.record.intents) {
       if (step.conclusion.outcome != agents::Outcome::kDone) {
@@ -178,41 +181,83 @@ class TaskRun {
                                        agent_name));
         continue;
       }
-
-      fhir::WriteAudit audit;
-      Result<fhir::WriteOutcome> written = services_.integration->Write(intent, &audit);
-      if (audit.policy.is_object()) {
-        json decided = audit.policy;
-        decided["agent"] = agent_name;
-        decided["intent_id"] = intent.intent_id;
-        writer_.Stage(event_type::kPolicyDecided, decided, agent_name);
-      }
-      std::string resource_type = fhir::ResourceTypeFor(intent.kind);
-      if (written.ok()) {
-        metrics::Increment("medulla_writebacks_total", "Write-backs by resource type and result.",
-                           {{"resource_type", resource_type},
-                            {"result", written->created ? "created" : "existing"}});
-        RETURN_IF_ERROR(writer_.Append(event_type::kWritebackConfirmed,
-                                       {{"intent_id", intent.intent_id},
-                                        {"reference", written->reference},
-                                        {"outcome", written->created ? "created" : "existing"},
-                                        {"attempts", written->attempts}},
-                                       agent_name));
-        continue;
-      }
-
-      metrics::Increment("medulla_writebacks_total", "Write-backs by resource type and result.",
-                         {{"resource_type", resource_type}, {"result", "failed"}});
-      RETURN_IF_ERROR(writer_.Append(event_type::kWritebackFailed,
-                                     {{"intent_id", intent.intent_id},
-                                      {"reason", written.status().message()},
-                                      {"retryable", fhir::IsRetryable(written.status())}},
-                                     agent_name));
-      step.conclusion.outcome = agents::Outcome::kFailed;
-      step.conclusion.reason =
-          std::string("write-back of the ") + fhir::IntentKindName(intent.kind) + " failed";
+      RETURN_IF_ERROR(WriteOne(agent_name, intent, step.conclusion));
     }
     return Status::Ok();
+  }
+
+  Status WriteOne(const std::string& agent_name, const fhir::WriteIntent& intent,
+                  agents::Conclusion& conclusion) {
+    fhir::WriteAudit audit;
+    Result<store::WritebackEntry> accepted = services_.integration->Accept(intent, &audit);
+    if (audit.policy.is_object()) {
+      json decided = audit.policy;
+      decided["agent"] = agent_name;
+      decided["intent_id"] = intent.intent_id;
+      writer_.Stage(event_type::kPolicyDecided, decided, agent_name);
+    }
+    if (!accepted.ok())
+      return RecordRefusedWrite(agent_name, intent, accepted.status(), conclusion);
+
+    json queued = {{"intent_id", intent.intent_id},
+                   {"route", store::WritebackRouteName(accepted->route)},
+                   {"status", store::WritebackStatusName(accepted->status)},
+                   {"resource_type", accepted->resource_type}};
+    if (!accepted->reason.empty())
+      queued["reason"] = accepted->reason;
+    RETURN_IF_ERROR(writer_.Append(event_type::kWritebackQueued, queued, agent_name));
+
+    store::WritebackEntry entry = *accepted;
+    if (entry.route != store::WritebackRoute::kWorkItem &&
+        entry.status != store::WritebackStatus::kHeld) {
+      ASSIGN_OR_RETURN(fhir::AttemptResult attempt,
+                       services_.integration->AttemptNow(intent.tenant, intent.intent_id));
+      for (const fhir::WritebackTransition& transition : attempt.transitions)
+        writer_.Stage(transition.event_type, transition.payload, agent_name);
+      RETURN_IF_ERROR(writer_.Flush());
+      entry = attempt.entry;
+    }
+    CountWrite(entry);
+    ConcludeByWrite(intent, entry, conclusion);
+    return Status::Ok();
+  }
+
+  Status RecordRefusedWrite(const std::string& agent_name, const fhir::WriteIntent& intent,
+                            const Status& refusal, agents::Conclusion& conclusion) {
+    metrics::Increment("medulla_writebacks_total", "Write-backs by resource type and result.",
+                       {{"resource_type", fhir::ResourceTypeFor(intent.kind)},
+                        {"result", "refused"}});
+    RETURN_IF_ERROR(writer_.Append(event_type::kWritebackFailed,
+                                   {{"intent_id", intent.intent_id},
+                                    {"reason", refusal.message()},
+                                    {"retryable", fhir::IsRetryable(refusal)}},
+                                   agent_name));
+    conclusion.outcome = agents::Outcome::kFailed;
+    conclusion.reason =
+        std::string("write-back of the ") + fhir::IntentKindName(intent.kind) + " was refused";
+    return Status::Ok();
+  }
+
+  static void CountWrite(const store::WritebackEntry& entry) {
+    metrics::Increment("medulla_writebacks_total", "Write-backs by resource type and result.",
+                       {{"resource_type", entry.resource_type},
+                        {"result", store::WritebackStatusName(entry.status)}});
+  }
+
+  // A write that waits (for staff, or for the EHR to come back) leaves the step done; one that
+  // needs review escalates it; one that will never be made fails it.
+  static void ConcludeByWrite(const fhir::WriteIntent& intent, const store::WritebackEntry& entry,
+                              agents::Conclusion& conclusion) {
+    const std::string kind = fhir::IntentKindName(intent.kind);
+    if (entry.status == store::WritebackStatus::kHeld &&
+        conclusion.outcome == agents::Outcome::kDone) {
+      conclusion.outcome = agents::Outcome::kEscalated;
+      conclusion.reason = "write-back of the " + kind + " is held: " + entry.reason;
+    }
+    if (entry.status == store::WritebackStatus::kFailed) {
+      conclusion.outcome = agents::Outcome::kFailed;
+      conclusion.reason = "write-back of the " + kind + " failed";
+    }
   }
 
   bool Reached(const std::string& agent) const {

@@ -31,12 +31,27 @@ inline constexpr char kToolCompleted[] = "tool.completed";
 inline constexpr char kToolFailed[] = "tool.failed";
 // {intent_id, agent, kind, resource_type, identifier, risk, resource}
 inline constexpr char kIntentEmitted[] = "intent.emitted";
-// {intent_id, reference, outcome: created|existing}
+// {intent_id, route: fhir|vendor_api|work_item, status, resource_type, reason?}: the
+// integration service took the intent into its outbox
+inline constexpr char kWritebackQueued[] = "writeback.queued";
+// {intent_id, reference, outcome: created|existing|revised|completed_by_staff, attempts?,
+//  version?, by?}
 inline constexpr char kWritebackConfirmed[] = "writeback.confirmed";
+// {intent_id, attempts, reason, next_attempt_at}: an attempt failed in a way that may pass later
+inline constexpr char kWritebackRetrying[] = "writeback.retrying";
 // {intent_id, reason, retryable}
 inline constexpr char kWritebackFailed[] = "writeback.failed";
-// {intent_id, reason}: the step needs a person, so its write waits for review
+// {intent_id, reason}: the write needs a person (the step escalated, validation failed, the EHR
+// refused it or holds copies of it)
 inline constexpr char kWritebackHeld[] = "writeback.held";
+// {intent_id, reference, finding}: the EHR was found to hold what Medulla wrote
+inline constexpr char kWritebackReconciled[] = "writeback.reconciled";
+// {intent_id, finding, action}: reconciliation found the EHR differing from what Medulla
+// believes it wrote; a signal for the people who run the clinic and for Medulla's improvement
+inline constexpr char kWritebackFlagged[] = "writeback.flagged";
+// {intent_id, reference, resource_type, change: signed|confirmed|cancelled|updated, version?,
+//  via: subscription|poll}: something Medulla wrote was changed inside the EHR
+inline constexpr char kEhrChanged[] = "ehr.changed";
 // {agent, patient, purpose, permitted, consent?, reason?}
 inline constexpr char kConsentChecked[] = "consent.checked";
 // {agent?, point: orchestrator|integration, action, resource, effect, statement, source}

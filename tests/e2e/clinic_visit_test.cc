@@ -121,7 +121,7 @@ TEST_F(ClinicVisitTest, VisitRunsEveryAgentAndWritesNoteAppointmentAndClaim) {
 
   std::vector<json> appointments = Written(visit.encounter, fhir::IntentKind::kFollowUpAppointment);
   ASSERT_EQ(appointments.size(), 1u);
-  EXPECT_EQ(appointments[0]["status"], "booked");
+  EXPECT_EQ(appointments[0]["status"], "proposed");
   EXPECT_EQ(appointments[0]["participant"][0]["actor"]["reference"], visit.patient);
   auto days_ahead = std::chrono::duration_cast<std::chrono::hours>(
                         *ParseTimestamp(appointments[0]["start"]) - SystemClock().Now())

