@@ -13,6 +13,7 @@ import { allOk } from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 import { capabilityStatement } from './lib/capability.mjs';
 import { loadFhirSchema } from './lib/fhir-schema.mjs';
+import { FaultInjector } from './lib/faults.mjs';
 import { createSandboxServer, FHIR_BASE } from './lib/http-server.mjs';
 import { Journal } from './lib/journal.mjs';
 import { loadBundles } from './lib/load-bundles.mjs';
@@ -82,7 +83,14 @@ async function main() {
   const replay = journal?.replay((entry) => repo.applyJournalEntry(entry)) ?? nothingReplayed;
   const loadMs = Math.round(performance.now() - started);
 
-  const server = createSandboxServer({ repo, router: createRouter(resourceTypes) });
+  const faults = new FaultInjector();
+  const adminRoutes = [(req, res, url) => faults.handleAdmin(req, res, url)];
+  const server = createSandboxServer({
+    repo,
+    router: createRouter(resourceTypes),
+    faults,
+    adminRoutes,
+  });
   const port = await listen(server, options.port);
   if (options.portFile) {
     writePortFile(options.portFile, port);
