@@ -9,10 +9,11 @@ const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 // `faults` (a FaultInjector) sees every request before any route does; each of `adminRoutes`
-// is `(req, res, url) => Promise<boolean>`, true when it answered an /__admin request.
-export function createSandboxServer({ repo, router, faults, adminRoutes = [] }) {
+// is `(req, res, url) => Promise<boolean>`, true when it answered an /__admin request;
+// `personas` (a PersonaSet) answers the vendor personas' paths.
+export function createSandboxServer({ repo, router, faults, adminRoutes = [], personas }) {
   return createServer((req, res) => {
-    const serve = () => handle(req, res, repo, router, adminRoutes);
+    const serve = () => handle(req, res, repo, router, adminRoutes, personas);
     const served = faults ? faults.intercept(req, res, serve) : serve();
     Promise.resolve(served).catch((err) => {
       sendJson(res, 500, normalizeOperationOutcome(err), FHIR_JSON);
@@ -20,7 +21,7 @@ export function createSandboxServer({ repo, router, faults, adminRoutes = [] }) 
   });
 }
 
-async function handle(req, res, repo, router, adminRoutes) {
+async function handle(req, res, repo, router, adminRoutes, personas) {
   const url = new URL(req.url, 'http://127.0.0.1');
 
   if (url.pathname.startsWith('/__admin/')) {
@@ -30,6 +31,9 @@ async function handle(req, res, repo, router, adminRoutes) {
       }
     }
     return handleAdmin(req, res, url, repo);
+  }
+  if (await personas?.handle(req, res, url)) {
+    return undefined;
   }
   if (url.pathname !== FHIR_BASE && !url.pathname.startsWith(`${FHIR_BASE}/`)) {
     return sendJson(res, 404, notFound, FHIR_JSON);
