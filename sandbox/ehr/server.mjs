@@ -20,6 +20,7 @@ import { Journal } from './lib/journal.mjs';
 import { loadBundles } from './lib/load-bundles.mjs';
 import { PersonaSet } from './lib/personas/index.mjs';
 import { SandboxRepository } from './lib/repository.mjs';
+import { SubscriptionHub } from './lib/subscriptions.mjs';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -107,9 +108,11 @@ async function main() {
   const loadMs = Math.round(performance.now() - started);
 
   const faults = new FaultInjector();
+  const subscriptions = new SubscriptionHub(repo);
   const adminRoutes = [
     (req, res, url) => faults.handleAdmin(req, res, url),
     (req, res, url) => personas.handleAdmin(req, res, url),
+    (req, res, url) => subscriptions.handleAdmin(req, res, url),
   ];
   const server = createSandboxServer({
     repo,

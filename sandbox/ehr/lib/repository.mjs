@@ -52,10 +52,19 @@ export class SandboxRepository extends MemoryRepository {
   // "Type/id" -> last version number handed out; survives deletes so versions never repeat.
   #lastVersion = new Map();
   #journal;
+  #writeHooks = [];
 
   constructor({ journal } = {}) {
     super();
     this.#journal = journal;
+  }
+
+  // Hooks see writes that arrive over the API, never seed data or journal replay.
+  // `prepare(resource)` runs after validation and returns the resource to store, or throws an
+  // OperationOutcomeError to refuse the write; `stored(resource)` hears of each stored version
+  // (a copy) and must return without waiting on anything.
+  addWriteHook(hook) {
+    this.#writeHooks.push(hook);
   }
 
   // Synthea bundles repeat shared Organizations and Practitioners; the first copy is kept.
@@ -78,7 +87,7 @@ export class SandboxRepository extends MemoryRepository {
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
     const candidate = withoutServerMeta({ ...resource, id });
     validateResource(candidate);
-    return this.#store(candidate, { record: true });
+    return this.#store(this.#prepare(candidate), { record: true });
   }
 
   async updateResource(resource, options) {
@@ -97,7 +106,7 @@ export class SandboxRepository extends MemoryRepository {
         throw new OperationOutcomeError(preconditionFailed);
       }
     }
-    return this.#store(candidate, { record: true });
+    return this.#store(this.#prepare(candidate), { record: true });
   }
 
   async deleteResource(resourceType, id) {
@@ -222,8 +231,17 @@ export class SandboxRepository extends MemoryRepository {
     this.#track(stored);
     if (record) {
       this.#journal?.recordPut(stored);
+      this.#writeHooks.forEach((hook) => hook.stored?.(structuredClone(stored)));
     }
     return pending;
+  }
+
+  #prepare(candidate) {
+    let resource = candidate;
+    for (const hook of this.#writeHooks) {
+      resource = hook.prepare?.(resource) ?? resource;
+    }
+    return resource;
   }
 
   #remove(resourceType, id, { record }) {
