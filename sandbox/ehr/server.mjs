@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { allOk } from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 import { capabilityStatement } from './lib/capability.mjs';
+import { ConditionalCreateMode } from './lib/conditional-create.mjs';
 import { loadFhirSchema } from './lib/fhir-schema.mjs';
 import { FaultInjector } from './lib/faults.mjs';
 import { createSandboxServer, FHIR_BASE } from './lib/http-server.mjs';
@@ -109,10 +110,13 @@ async function main() {
 
   const faults = new FaultInjector();
   const subscriptions = new SubscriptionHub(repo);
+  const conditionalCreate = new ConditionalCreateMode();
+  repo.useConditionalCreateMode(conditionalCreate);
   const adminRoutes = [
     (req, res, url) => faults.handleAdmin(req, res, url),
     (req, res, url) => personas.handleAdmin(req, res, url),
     (req, res, url) => subscriptions.handleAdmin(req, res, url),
+    (req, res, url) => conditionalCreate.handleAdmin(req, res, url),
   ];
   const server = createSandboxServer({
     repo,

@@ -2,7 +2,8 @@
 //  - validation of every resource that arrives over the API (MemoryRepository stores anything);
 //  - server-assigned ids on create, and version ids that count 1, 2, 3... per resource;
 //  - an identifier index answering `identifier=system|value` searches and conditional creates,
-//    with conditional writes serialized per identifier so concurrent retries make one resource;
+//    with conditional writes serialized per identifier so concurrent retries make one resource
+//    (a racy ConditionalCreateMode lifts that for creates, to imitate servers that do not);
 //  - a reference index narrowing searches such as `Observation?patient=Patient/<id>` to the
 //    resources that mention that patient before Medplum's matcher runs;
 //  - a journal of accepted writes, replayed at start.
@@ -53,6 +54,7 @@ export class SandboxRepository extends MemoryRepository {
   #lastVersion = new Map();
   #journal;
   #writeHooks = [];
+  #createMode;
 
   constructor({ journal } = {}) {
     super();
@@ -125,7 +127,7 @@ export class SandboxRepository extends MemoryRepository {
       throw new OperationOutcomeError(badRequest('Search type must match resource type'));
     }
 
-    return this.#conditionalWrites.run(key, async () => {
+    const checkThenCreate = async () => {
       const ids = this.#index.lookup(key);
       if (ids.length > 1) {
         throw new OperationOutcomeError(multipleMatches);
@@ -133,8 +135,21 @@ export class SandboxRepository extends MemoryRepository {
       if (ids.length === 1) {
         return { resource: await this.readResource(search.resourceType, ids[0]), outcome: allOk };
       }
+      await this.#createMode?.pauseBeforeCreate();
       return { resource: await this.createResource(resource, options), outcome: created };
-    });
+    };
+    // Racy mode imitates servers that search and create in two steps: no queue, so two
+    // identical creates arriving together can both miss and both create.
+    if (this.#createMode?.racy) {
+      return checkThenCreate();
+    }
+    return this.#conditionalWrites.run(key, checkThenCreate);
+  }
+
+  // `mode` (a ConditionalCreateMode) decides per call whether identifier conditional creates
+  // are serialized (atomic, the default) or racy.
+  useConditionalCreateMode(mode) {
+    this.#createMode = mode;
   }
 
   async conditionalUpdate(resource, search, options) {
