@@ -199,6 +199,18 @@ describe('Fault share and scope', () => {
     assert.equal(faulted.status, 429);
   });
 
+  test('Vendor persona routes, are faulted like the generic FHIR base', async () => {
+    const origin = sandbox.admin.replace('/__admin', '');
+    const epicPatient = `${origin}/epic/interconnect-fhir-oauth/api/FHIR/R4/${PATIENT}`;
+
+    const unfaulted = await fetch(epicPatient);
+    await setFaults({ rate: 1, kinds: ['429'] });
+    const faulted = await fetch(epicPatient);
+
+    assert.equal(unfaulted.status, 401, 'the persona itself asks for a token');
+    assert.equal(faulted.status, 429);
+  });
+
   test('Paths pattern, leaves requests it does not match alone', async () => {
     await setFaults({ rate: 1, kinds: ['429'], paths: '^/fhir/R4/Observation' });
 

@@ -111,6 +111,21 @@ describe('Subscription create', () => {
     assert.equal(read.channel.endpoint, receiver.endpoint);
   });
 
+  test('Subscription, can be searched and deleted through the FHIR routes', async () => {
+    const receiver = await startReceiver();
+    const { body: created } = await fhir(sandbox.base, 'POST', 'Subscription', {
+      body: subscription(receiver.endpoint),
+    });
+
+    const { body: found } = await fhir(sandbox.base, 'GET', 'Subscription?status=active');
+    const { status: deleted } = await fhir(sandbox.base, 'DELETE', `Subscription/${created.id}`);
+    const { body: listed } = await adminGet(sandbox.admin, 'subscriptions');
+
+    assert.ok(found.entry.some(({ resource }) => resource.id === created.id));
+    assert.equal(deleted, 200);
+    assert.ok(!listed.subscriptions.some(({ id }) => id === created.id));
+  });
+
   const refusals = [
     ['a non-loopback endpoint', { endpoint: 'http://192.0.2.10/hook' }, /127\.0\.0\.1/],
     ['an https endpoint', { endpoint: 'https://localhost/hook' }, /http URL/],
