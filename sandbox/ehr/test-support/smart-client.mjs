@@ -45,9 +45,13 @@ export async function adminPost(origin, path, body) {
   return { status: response.status, body: await response.json() };
 }
 
-// Registers a new client for the persona and returns a handle on it.
-export async function registerClient(origin, persona, { alg = 'RS384', clientId } = {}) {
-  const keyPair = makeKeyPair(alg);
+// Registers a new client for the persona and returns a handle on it. Pass `keyPair` to reuse
+// one (RSA key generation takes a noticeable fraction of a second).
+export async function registerClient(
+  origin,
+  persona,
+  { alg = 'RS384', clientId, keyPair = makeKeyPair(alg) } = {}
+) {
   const id = clientId ?? `medulla-test-${randomUUID()}`;
   const registered = await adminPost(origin, 'clients', {
     persona,

@@ -59,6 +59,14 @@ PERSONAS = {
 
 PAGE_SIZE = 50
 
+# Types a persona serves although its vendor's CapabilityStatement does not declare them, each
+# marked "declaredBy": "sandbox" in the persona file. eCW's provider facade declares no
+# Appointment, so without this the appointments written through the eCW write-back API could
+# not be read back over FHIR at all.
+SANDBOX_ADDITIONS = {
+    "ecw": {"Appointment": {"interaction": [{"code": "read"}, {"code": "search-type"}]}},
+}
+
 
 def resource_entry(declared):
     # FHIR's defaults apply to what a vendor leaves out: no conditional create or update, and
@@ -80,6 +88,9 @@ def derive(name, spec, source):
     resources = {}
     for declared in server.get("resource", []):
         resources[declared["type"]] = resource_entry(declared)
+    for resource_type, declared in SANDBOX_ADDITIONS.get(name, {}).items():
+        if resource_type not in resources:
+            resources[resource_type] = {**resource_entry(declared), "declaredBy": "sandbox"}
 
     return {
         "persona": name,
