@@ -1,0 +1,3 @@
+#include "fhir/validation/terminology.h"
+
+#include <gtest/gtest.h>

@@ -1,0 +1,3 @@
+#include "fhir/validation/validator.h"
+
+#include <gtest/gtest.h>
