@@ -96,6 +96,9 @@ ElementRule CompileElement(const nlohmann::json& element) {
   rule.is_choice = rule.name.ends_with("[x]");
   rule.min = element.value("min", 0u);
   rule.max = ParseMax(element);
+  // A profile that narrows a repeating element to one value still writes it as an array.
+  std::optional<uint32_t> base_max = ParseMax(element.value("base", element));
+  rule.repeats = !base_max || *base_max > 1;
 
   for (const nlohmann::json& type : element.value("type", nlohmann::json::array())) {
     std::string code = type.value("code", "");

@@ -53,7 +53,8 @@ struct ElementRule {
   std::string name;  // "content", or "value[x]" for a choice
   bool is_choice = false;
   uint32_t min = 0;
-  std::optional<uint32_t> max;     // nullopt for "*"
+  std::optional<uint32_t> max;  // nullopt for "*"
+  bool repeats = false;         // whether the base element repeats, which makes it an array in JSON
   std::vector<std::string> types;  // FHIR type codes: "string", "Reference", "BackboneElement"
   std::string content_reference;   // the path whose children this element reuses
   std::string required_value_set;  // canonical url, only for required bindings

@@ -342,7 +342,8 @@ Result<UcumUnits> UcumUnits::LoadFromFile(const std::string& path) {
   std::optional<size_t> code = column("csCode_");
   std::optional<size_t> metric = column("isMetric_");
   std::optional<size_t> source = column("source_");
-  if (!code || !metric || !source) {
+  std::optional<size_t> base = column("isBase_");
+  if (!code || !metric || !source || !base) {
     return InvalidArgument("UCUM unit table lacks the expected columns");
   }
 
@@ -350,11 +351,13 @@ Result<UcumUnits> UcumUnits::LoadFromFile(const std::string& path) {
   // ucum-lhc also lists LOINC's composite units ("mg/dL") as rows; only UCUM's own rows are
   // atoms, and the parser builds the composites from them.
   for (const nlohmann::json& row : table["units"]["data"]) {
-    if (!row.is_array() || row.size() <= std::max({*code, *metric, *source}) ||
+    if (!row.is_array() || row.size() <= std::max({*code, *metric, *source, *base}) ||
         row[*source] != "UCUM" || !row[*code].is_string()) {
       continue;
     }
-    units.atoms_[row[*code].get<std::string>()] = row[*metric].is_boolean() && row[*metric];
+    // The table flags only derived units as metric; UCUM's base units all are.
+    bool metric_unit = row[*metric] == true || row[*base] == true;
+    units.atoms_[row[*code].get<std::string>()] = metric_unit;
   }
   for (const nlohmann::json& row : table["prefixes"]["data"]) {
     if (row.is_array() && !row.empty() && row[0].is_string()) {

@@ -242,7 +242,7 @@ class Walk {
 
   void Value(const StructureRules& structure, const ElementRule& rule, const std::string& type,
              const json& value, const std::string& at, int depth) {
-    bool repeats = !rule.max || *rule.max > 1;
+    bool repeats = rule.repeats;
     if (rule.max && *rule.max == 0) {
       Add(at, "cardinality", "element is not allowed here");
       return;
