@@ -29,3 +29,11 @@ if ((${#missing[@]} > 0)); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The FHIR R4 definitions and UCUM table that outgoing resources are validated against; only
+# their data is used, so package scripts are not run.
+fhir_definitions="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/third_party/fhir-definitions"
+if [[ ! -d "$fhir_definitions/node_modules" ]]; then
+  echo "medulla: installing FHIR definitions"
+  (cd "$fhir_definitions" && npm ci --ignore-scripts --no-audit --no-fund)
+fi

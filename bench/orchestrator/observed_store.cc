@@ -88,4 +88,33 @@ Result<int64_t> ObservedStore::QueueDepth() {
   return inner_->QueueDepth();
 }
 
+Result<bool> ObservedStore::EnqueueWriteback(const store::WritebackEntry& entry) {
+  return inner_->EnqueueWriteback(entry);
+}
+
+Result<std::optional<store::WritebackEntry>> ObservedStore::ClaimWriteback(
+    const std::string& worker, std::chrono::milliseconds lease_for) {
+  return inner_->ClaimWriteback(worker, lease_for);
+}
+
+Result<std::optional<store::WritebackEntry>> ObservedStore::ClaimWritebackById(
+    const std::string& tenant, const std::string& intent_id, const std::string& worker,
+    std::chrono::milliseconds lease_for) {
+  return inner_->ClaimWritebackById(tenant, intent_id, worker, lease_for);
+}
+
+Status ObservedStore::UpdateWriteback(const store::WritebackEntry& entry) {
+  return inner_->UpdateWriteback(entry);
+}
+
+Result<std::optional<store::WritebackEntry>> ObservedStore::FindWriteback(
+    const std::string& tenant, const std::string& intent_id) {
+  return inner_->FindWriteback(tenant, intent_id);
+}
+
+Result<std::vector<store::WritebackEntry>> ObservedStore::ListWritebacks(
+    const store::WritebackFilter& filter) {
+  return inner_->ListWritebacks(filter);
+}
+
 }  // namespace medulla::bench

@@ -2,7 +2,8 @@
 // Medulla's sandbox EHR: an in-memory FHIR R4 server on loopback, seeded from Synthea bundles.
 //
 //   node server.mjs [--port 0] [--host 127.0.0.1] [--data <dir>] [--journal <file>]
-//                   [--port-file <file>]
+//                   [--port-file <file>] [--athena-practice 195900] [--ecw-practice FEIGCD]
+//                   [--advancedmd-org 1] [--veradigm-tenant CP00101]
 //
 // Prints one JSON line {"event":"sandbox.listening","port":N,"resources":count,...} on stdout
 // once it accepts connections; start-up failures go to stderr as one JSON line, exit code 1.
@@ -12,11 +13,15 @@ import { parseArgs } from 'node:util';
 import { allOk } from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 import { capabilityStatement } from './lib/capability.mjs';
+import { ConditionalCreateMode } from './lib/conditional-create.mjs';
 import { loadFhirSchema } from './lib/fhir-schema.mjs';
+import { FaultInjector } from './lib/faults.mjs';
 import { createSandboxServer, FHIR_BASE } from './lib/http-server.mjs';
 import { Journal } from './lib/journal.mjs';
 import { loadBundles } from './lib/load-bundles.mjs';
+import { PersonaSet } from './lib/personas/index.mjs';
 import { SandboxRepository } from './lib/repository.mjs';
+import { SubscriptionHub } from './lib/subscriptions.mjs';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -29,6 +34,10 @@ function parseOptions(argv) {
       data: { type: 'string' },
       journal: { type: 'string' },
       'port-file': { type: 'string' },
+      'athena-practice': { type: 'string' },
+      'ecw-practice': { type: 'string' },
+      'advancedmd-org': { type: 'string' },
+      'veradigm-tenant': { type: 'string' },
     },
     strict: true,
   });
@@ -41,7 +50,18 @@ function parseOptions(argv) {
   if (values.host !== LOOPBACK) {
     throw new Error(`--host must be ${LOOPBACK}`);
   }
-  return { ...values, port, portFile: values['port-file'] };
+  const segments = {
+    athena: values['athena-practice'],
+    ecw: values['ecw-practice'],
+    advancedmd: values['advancedmd-org'],
+    veradigm: values['veradigm-tenant'],
+  };
+  for (const [persona, segment] of Object.entries(segments)) {
+    if (segment !== undefined && !/^[A-Za-z0-9-]+$/.test(segment)) {
+      throw new Error(`the ${persona} path segment must be letters, digits or '-'`);
+    }
+  }
+  return { ...values, port, portFile: values['port-file'], segments };
 }
 
 function createRouter(resourceTypes) {
@@ -80,9 +100,31 @@ async function main() {
   const seed = options.data ? await loadBundles(repo, options.data) : { bundles: 0, resources: 0 };
   const nothingReplayed = { applied: 0, skipped: 0 };
   const replay = journal?.replay((entry) => repo.applyJournalEntry(entry)) ?? nothingReplayed;
+
+  const personas = new PersonaSet({ segments: options.segments, journalPath: options.journal });
+  if (options.data) {
+    await personas.seed(options.data);
+  }
+  const personaReplay = personas.replayJournals();
   const loadMs = Math.round(performance.now() - started);
 
-  const server = createSandboxServer({ repo, router: createRouter(resourceTypes) });
+  const faults = new FaultInjector();
+  const subscriptions = new SubscriptionHub(repo);
+  const conditionalCreate = new ConditionalCreateMode();
+  repo.useConditionalCreateMode(conditionalCreate);
+  const adminRoutes = [
+    (req, res, url) => faults.handleAdmin(req, res, url),
+    (req, res, url) => personas.handleAdmin(req, res, url),
+    (req, res, url) => subscriptions.handleAdmin(req, res, url),
+    (req, res, url) => conditionalCreate.handleAdmin(req, res, url),
+  ];
+  const server = createSandboxServer({
+    repo,
+    router: createRouter(resourceTypes),
+    faults,
+    adminRoutes,
+    personas,
+  });
   const port = await listen(server, options.port);
   if (options.portFile) {
     writePortFile(options.portFile, port);
@@ -94,8 +136,9 @@ async function main() {
       port,
       resources: repo.count(),
       bundles: seed.bundles,
-      journal_applied: replay.applied,
-      journal_skipped: replay.skipped,
+      journal_applied: replay.applied + personaReplay.applied,
+      journal_skipped: replay.skipped + personaReplay.skipped,
+      personas: personas.paths(),
       load_ms: loadMs,
     })
   );
@@ -103,6 +146,7 @@ async function main() {
   const stop = () => {
     server.close(() => {
       journal?.close();
+      personas.close();
       process.exit(0);
     });
     server.closeAllConnections();

@@ -1,6 +1,7 @@
 #include "api/gateway.h"
 
 #include "api/task_request.h"
+#include "api/writebacks.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -238,6 +239,9 @@ http::Router MakeGatewayRouter(const GatewayDependencies& dependencies) {
              [deps](const http::Request& r, const http::PathParams& p) {
                return GetTaskEvents(deps, r, p);
              });
+  AddWritebackRoutes(
+      router,
+      {deps.store, [deps](const http::Request& r) { return Authenticate(deps, r); }, Unauthorized});
   router.Add("GET", "/healthz",
              [deps](const http::Request&, const http::PathParams&) { return Health(deps); });
   router.Add("GET", "/metrics", [](const http::Request&, const http::PathParams&) {

@@ -14,16 +14,9 @@ struct ParamFree {
 
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
-}  // namespace
-
-Status Failed(std::string message) {
-  ERR_clear_error();
-  return Internal(std::move(message));
-}
-
-Result<std::string> SignSha256(EVP_PKEY* key, std::string_view data) {
+Result<std::string> SignWith(const EVP_MD* digest, EVP_PKEY* key, std::string_view data) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, digest, nullptr, key) != 1) {
     return Failed("could not set up signing");
   }
 
@@ -40,13 +33,37 @@ Result<std::string> SignSha256(EVP_PKEY* key, std::string_view data) {
   return signature;
 }
 
-bool VerifySha256(EVP_PKEY* key, std::string_view data, std::string_view signature) {
+bool VerifyWith(const EVP_MD* digest, EVP_PKEY* key, std::string_view data,
+                std::string_view signature) {
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool valid = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+  bool valid = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, digest, nullptr, key) == 1 &&
                EVP_DigestVerify(ctx.get(), Bytes(signature), signature.size(), Bytes(data),
                                 data.size()) == 1;
   ERR_clear_error();
   return valid;
+}
+
+}  // namespace
+
+Status Failed(std::string message) {
+  ERR_clear_error();
+  return Internal(std::move(message));
+}
+
+Result<std::string> SignSha256(EVP_PKEY* key, std::string_view data) {
+  return SignWith(EVP_sha256(), key, data);
+}
+
+Result<std::string> SignSha384(EVP_PKEY* key, std::string_view data) {
+  return SignWith(EVP_sha384(), key, data);
+}
+
+bool VerifySha256(EVP_PKEY* key, std::string_view data, std::string_view signature) {
+  return VerifyWith(EVP_sha256(), key, data, signature);
+}
+
+bool VerifySha384(EVP_PKEY* key, std::string_view data, std::string_view signature) {
+  return VerifyWith(EVP_sha384(), key, data, signature);
 }
 
 Result<rs256::KeyPtr> PublicKeyFromParams(const char* type, OSSL_PARAM_BLD* builder,

@@ -1,5 +1,6 @@
 // OpenSSL plumbing shared by the RS256 and ES256 code: owning pointers, error-queue hygiene,
-// SHA-256 signatures over any key, and building a public key from parameters. Internal to auth.
+// SHA-256 and SHA-384 signatures over any key, and building a public key from parameters. Internal
+// to auth.
 #pragma once
 
 #include <openssl/bn.h>
@@ -40,8 +41,15 @@ inline const unsigned char* Bytes(std::string_view text) {
 // The signature over SHA-256 of `data` in the key's native encoding (DER for ECDSA).
 Result<std::string> SignSha256(EVP_PKEY* key, std::string_view data);
 
+// The signature over SHA-384 of `data` in the key's native encoding (DER for ECDSA), for
+// RS384 and ES384 client assertions.
+Result<std::string> SignSha384(EVP_PKEY* key, std::string_view data);
+
 // True when `signature` (native encoding) verifies `data` under `key`.
 bool VerifySha256(EVP_PKEY* key, std::string_view data, std::string_view signature);
+
+// The SHA-384 counterpart of VerifySha256.
+bool VerifySha384(EVP_PKEY* key, std::string_view data, std::string_view signature);
 
 // A public key of `type` ("RSA", "EC") from the parameters in `builder`. `what` names the key
 // in error messages; `refusal` is the message when the parameters do not form a key.

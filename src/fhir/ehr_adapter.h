@@ -42,6 +42,10 @@ struct EhrOutcome {
   std::string reference;  // "DocumentReference/123" (the FHIR facade's id when there is one)
   std::string version;    // version id, when the EHR versions this resource
   bool created = false;   // false: the EHR already held a resource with this identifier
+  // Set by search-guarded creates only: references of further resources found with the same
+  // identifier after the write (another writer raced past the guard). `reference` is then the
+  // oldest; these copies are left in place for a person to resolve.
+  std::vector<std::string> duplicates;
 };
 
 class EhrAdapter {

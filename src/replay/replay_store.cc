@@ -106,4 +106,32 @@ Result<int64_t> ReplayStore::QueueDepth() {
   return queued_ ? 1 : 0;
 }
 
+Result<bool> ReplayStore::EnqueueWriteback(const store::WritebackEntry&) {
+  return true;
+}
+
+Result<std::optional<store::WritebackEntry>> ReplayStore::ClaimWriteback(
+    const std::string&, std::chrono::milliseconds) {
+  return std::optional<store::WritebackEntry>();
+}
+
+Result<std::optional<store::WritebackEntry>> ReplayStore::ClaimWritebackById(
+    const std::string&, const std::string&, const std::string&, std::chrono::milliseconds) {
+  return NotFound("a replay keeps no write-backs");
+}
+
+Status ReplayStore::UpdateWriteback(const store::WritebackEntry&) {
+  return NotFound("a replay keeps no write-backs");
+}
+
+Result<std::optional<store::WritebackEntry>> ReplayStore::FindWriteback(const std::string&,
+                                                                        const std::string&) {
+  return std::optional<store::WritebackEntry>();
+}
+
+Result<std::vector<store::WritebackEntry>> ReplayStore::ListWritebacks(
+    const store::WritebackFilter&) {
+  return std::vector<store::WritebackEntry>();
+}
+
 }  // namespace medulla::replay

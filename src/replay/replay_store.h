@@ -32,6 +32,19 @@ class ReplayStore final : public store::Store {
   Status Finish(const store::Lease& lease) override;
   Result<int64_t> QueueDepth() override;
 
+  // A replay never writes to the EHR: it accepts write-backs and keeps none of them.
+  Result<bool> EnqueueWriteback(const store::WritebackEntry& entry) override;
+  Result<std::optional<store::WritebackEntry>> ClaimWriteback(
+      const std::string& worker, std::chrono::milliseconds lease_for) override;
+  Result<std::optional<store::WritebackEntry>> ClaimWritebackById(
+      const std::string& tenant, const std::string& intent_id, const std::string& worker,
+      std::chrono::milliseconds lease_for) override;
+  Status UpdateWriteback(const store::WritebackEntry& entry) override;
+  Result<std::optional<store::WritebackEntry>> FindWriteback(const std::string& tenant,
+                                                             const std::string& intent_id) override;
+  Result<std::vector<store::WritebackEntry>> ListWritebacks(
+      const store::WritebackFilter& filter) override;
+
  private:
   store::Event Place(const store::NewEvent& event);
 

@@ -77,6 +77,35 @@ CREATE TABLE tenant_chains (
   last_hash TEXT NOT NULL
 );
 )sql",
+    // Version 2: the write-back outbox. Rows are never deleted; position is the entry's order.
+    R"sql(
+CREATE TABLE writebacks (
+  position        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  tenant          TEXT NOT NULL,
+  intent_id       TEXT NOT NULL,
+  task_id         TEXT NOT NULL,
+  patient         TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  resource_type   TEXT NOT NULL,
+  route           TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  intent          JSON NOT NULL,
+  attempts        INTEGER NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  reason          TEXT NOT NULL,
+  reference       TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  created_at      BIGINT NOT NULL,
+  updated_at      BIGINT NOT NULL,
+  lease_owner     TEXT,
+  lease_until     BIGINT,
+  fence           BIGINT NOT NULL DEFAULT 0,
+  UNIQUE (tenant, intent_id)
+);
+CREATE INDEX writebacks_due ON writebacks (status, next_attempt_at);
+CREATE INDEX writebacks_by_patient ON writebacks (tenant, patient, position);
+CREATE INDEX writebacks_by_task ON writebacks (tenant, task_id, position);
+)sql",
 };
 
 Result<int> CurrentVersion(Connection& connection) {

@@ -19,7 +19,9 @@
 #include "common/log.h"
 #include "store/event_chain.h"
 #include "store/group_commit.h"
+#include "store/outbox_internal.h"
 #include "store/postgres_db.h"
+#include "store/postgres_outbox.h"
 #include "store/postgres_schema.h"
 
 namespace medulla::store {
@@ -175,6 +177,17 @@ class PostgresStore final : public Store {
   Result<Lease> Renew(const Lease& lease, std::chrono::milliseconds lease_for) override;
   Status Finish(const Lease& lease) override;
   Result<int64_t> QueueDepth() override;
+
+  Result<bool> EnqueueWriteback(const WritebackEntry& entry) override;
+  Result<std::optional<WritebackEntry>> ClaimWriteback(
+      const std::string& worker, std::chrono::milliseconds lease_for) override;
+  Result<std::optional<WritebackEntry>> ClaimWritebackById(
+      const std::string& tenant, const std::string& intent_id, const std::string& worker,
+      std::chrono::milliseconds lease_for) override;
+  Status UpdateWriteback(const WritebackEntry& entry) override;
+  Result<std::optional<WritebackEntry>> FindWriteback(const std::string& tenant,
+                                                      const std::string& intent_id) override;
+  Result<std::vector<WritebackEntry>> ListWritebacks(const WritebackFilter& filter) override;
 
  private:
   int64_t NowMillis() const { return ToMillis(clock_.Now()); }
@@ -608,6 +621,53 @@ Result<int64_t> PostgresStore::QueueDepth() {
   if (rows.empty())
     return Internal("queue depth query returned no row");
   return rows.Int(0, 0);
+}
+
+Result<bool> PostgresStore::EnqueueWriteback(const WritebackEntry& entry) {
+  return Transact<bool>([&](Connection& connection) {
+    return postgres::EnqueueWriteback(connection, entry, NowMillis());
+  });
+}
+
+Result<std::optional<WritebackEntry>> PostgresStore::ClaimWriteback(
+    const std::string& worker, std::chrono::milliseconds lease_for) {
+  RETURN_IF_ERROR(outbox::CheckClaim(worker, lease_for));
+
+  return Transact<std::optional<WritebackEntry>>([&](Connection& connection) {
+    int64_t now = NowMillis();
+    return postgres::ClaimWriteback(connection, worker, now, now + lease_for.count());
+  });
+}
+
+Result<std::optional<WritebackEntry>> PostgresStore::ClaimWritebackById(
+    const std::string& tenant, const std::string& intent_id, const std::string& worker,
+    std::chrono::milliseconds lease_for) {
+  RETURN_IF_ERROR(outbox::CheckClaim(worker, lease_for));
+
+  return Transact<std::optional<WritebackEntry>>([&](Connection& connection) {
+    int64_t now = NowMillis();
+    return postgres::ClaimWritebackById(connection, tenant, intent_id, worker, now,
+                                        now + lease_for.count());
+  });
+}
+
+Status PostgresStore::UpdateWriteback(const WritebackEntry& entry) {
+  return Transact<bool>([&](Connection& connection) -> Result<bool> {
+           RETURN_IF_ERROR(postgres::UpdateWriteback(connection, entry, NowMillis()));
+           return true;
+         })
+      .status();
+}
+
+Result<std::optional<WritebackEntry>> PostgresStore::FindWriteback(const std::string& tenant,
+                                                                   const std::string& intent_id) {
+  ASSIGN_OR_RETURN(ConnectionPool::Handle connection, pool_.Acquire());
+  return postgres::FindWriteback(*connection, tenant, intent_id);
+}
+
+Result<std::vector<WritebackEntry>> PostgresStore::ListWritebacks(const WritebackFilter& filter) {
+  ASSIGN_OR_RETURN(ConnectionPool::Handle connection, pool_.Acquire());
+  return postgres::ListWritebacks(*connection, filter);
 }
 
 // An OK from Append promises stable storage; a server set to acknowledge commits before

@@ -71,6 +71,36 @@ CREATE TABLE tenant_chains (
   last_hash TEXT NOT NULL
 );
 )sql",
+    // Version 3: the write-back outbox. Rows are never deleted; position is the entry's order
+    // and AUTOINCREMENT keeps it from ever being reused.
+    R"sql(
+CREATE TABLE writebacks (
+  position        INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant          TEXT NOT NULL,
+  intent_id       TEXT NOT NULL,
+  task_id         TEXT NOT NULL,
+  patient         TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  resource_type   TEXT NOT NULL,
+  route           TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  intent          TEXT NOT NULL CHECK (json_valid(intent)),
+  attempts        INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  reason          TEXT NOT NULL,
+  reference       TEXT NOT NULL,
+  version         TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  lease_owner     TEXT,
+  lease_until     INTEGER,
+  fence           INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (tenant, intent_id)
+);
+CREATE INDEX writebacks_due ON writebacks (status, next_attempt_at);
+CREATE INDEX writebacks_by_patient ON writebacks (tenant, patient, position);
+CREATE INDEX writebacks_by_task ON writebacks (tenant, task_id, position);
+)sql",
 };
 
 Status SetPragmas(Database& db) {

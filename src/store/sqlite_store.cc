@@ -17,7 +17,9 @@
 #include "common/log.h"
 #include "store/event_chain.h"
 #include "store/group_commit.h"
+#include "store/outbox_internal.h"
 #include "store/sqlite_db.h"
+#include "store/sqlite_outbox.h"
 #include "store/sqlite_schema.h"
 #include "store/store.h"
 #include "store/store_factory.h"
@@ -111,6 +113,17 @@ class SqliteStore final : public Store {
   Result<Lease> Renew(const Lease& lease, std::chrono::milliseconds lease_for) override;
   Status Finish(const Lease& lease) override;
   Result<int64_t> QueueDepth() override;
+
+  Result<bool> EnqueueWriteback(const WritebackEntry& entry) override;
+  Result<std::optional<WritebackEntry>> ClaimWriteback(
+      const std::string& worker, std::chrono::milliseconds lease_for) override;
+  Result<std::optional<WritebackEntry>> ClaimWritebackById(
+      const std::string& tenant, const std::string& intent_id, const std::string& worker,
+      std::chrono::milliseconds lease_for) override;
+  Status UpdateWriteback(const WritebackEntry& entry) override;
+  Result<std::optional<WritebackEntry>> FindWriteback(const std::string& tenant,
+                                                      const std::string& intent_id) override;
+  Result<std::vector<WritebackEntry>> ListWritebacks(const WritebackFilter& filter) override;
 
  private:
   int64_t NowMillis() const { return ToMillis(clock_.Now()); }
@@ -508,6 +521,46 @@ Result<int64_t> SqliteStore::QueueDepth() {
   if (!has_row)
     return Internal("queue depth query returned no row");
   return query.Int(0);
+}
+
+Result<bool> SqliteStore::EnqueueWriteback(const WritebackEntry& entry) {
+  std::lock_guard lock(mu_);
+  return sqlite::EnqueueWriteback(*db_, entry, NowMillis());
+}
+
+Result<std::optional<WritebackEntry>> SqliteStore::ClaimWriteback(
+    const std::string& worker, std::chrono::milliseconds lease_for) {
+  RETURN_IF_ERROR(outbox::CheckClaim(worker, lease_for));
+
+  std::lock_guard lock(mu_);
+  int64_t now = NowMillis();
+  return sqlite::ClaimWriteback(*db_, worker, now, now + lease_for.count());
+}
+
+Result<std::optional<WritebackEntry>> SqliteStore::ClaimWritebackById(
+    const std::string& tenant, const std::string& intent_id, const std::string& worker,
+    std::chrono::milliseconds lease_for) {
+  RETURN_IF_ERROR(outbox::CheckClaim(worker, lease_for));
+
+  std::lock_guard lock(mu_);
+  int64_t now = NowMillis();
+  return sqlite::ClaimWritebackById(*db_, tenant, intent_id, worker, now, now + lease_for.count());
+}
+
+Status SqliteStore::UpdateWriteback(const WritebackEntry& entry) {
+  std::lock_guard lock(mu_);
+  return sqlite::UpdateWriteback(*db_, entry, NowMillis());
+}
+
+Result<std::optional<WritebackEntry>> SqliteStore::FindWriteback(const std::string& tenant,
+                                                                 const std::string& intent_id) {
+  std::lock_guard lock(mu_);
+  return sqlite::FindWriteback(*db_, tenant, intent_id);
+}
+
+Result<std::vector<WritebackEntry>> SqliteStore::ListWritebacks(const WritebackFilter& filter) {
+  std::lock_guard lock(mu_);
+  return sqlite::ListWritebacks(*db_, filter);
 }
 
 }  // namespace

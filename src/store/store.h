@@ -16,6 +16,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "store/event.h"
+#include "store/outbox.h"
 
 namespace medulla::store {
 
@@ -96,6 +97,41 @@ class Store {
 
   // Number of tasks still queued (claimed or not).
   virtual Result<int64_t> QueueDepth() = 0;
+
+  // The write-back outbox (outbox.h).
+
+  // Adds `entry` with its order, created_at and updated_at set by the store. Returns false and
+  // changes nothing when the tenant already holds this intent id, so a re-run task never queues
+  // a write twice. kInvalidArgument when tenant, intent id, task id or patient is empty.
+  virtual Result<bool> EnqueueWriteback(const WritebackEntry& entry) = 0;
+
+  // Claims the due entry (pending or retrying, route fhir or vendor_api, next_attempt_at not
+  // after now) of lowest order whose lease is free or expired, whose task is no longer queued
+  // (a running task attempts its own writes), and whose patient has no unfinished entry of lower
+  // order on those routes, so each patient's writes reach the EHR in the order they were made.
+  // The claim raises the entry's fence by one. nullopt when nothing is due.
+  virtual Result<std::optional<WritebackEntry>> ClaimWriteback(
+      const std::string& worker, std::chrono::milliseconds lease_for) = 0;
+
+  // Claims one entry by id whatever its status, unless another worker's lease on it holds
+  // (nullopt then). kNotFound for an unknown intent.
+  virtual Result<std::optional<WritebackEntry>> ClaimWritebackById(
+      const std::string& tenant, const std::string& intent_id, const std::string& worker,
+      std::chrono::milliseconds lease_for) = 0;
+
+  // Stores the entry's status, attempts, next_attempt_at, reason, reference and version and
+  // releases its lease, when the entry is still claimed under `entry.fence` (kConflict
+  // otherwise: another claim raised the fence, or this claim was already released by an
+  // update). kNotFound for an unknown intent.
+  virtual Status UpdateWriteback(const WritebackEntry& entry) = 0;
+
+  // The tenant's entry, or nullopt when the tenant holds no such intent.
+  virtual Result<std::optional<WritebackEntry>> FindWriteback(const std::string& tenant,
+                                                              const std::string& intent_id) = 0;
+
+  // The tenant's entries matching `filter`, lowest order first. kInvalidArgument when the
+  // filter names no tenant.
+  virtual Result<std::vector<WritebackEntry>> ListWritebacks(const WritebackFilter& filter) = 0;
 };
 
 // Opens (creating if needed) a SQLite store at `path` in WAL mode with full sync.

@@ -8,19 +8,32 @@ export const FHIR_BASE = '/fhir/R4';
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-export function createSandboxServer({ repo, router }) {
+// `faults` (a FaultInjector) sees every request before any route does; each of `adminRoutes`
+// is `(req, res, url) => Promise<boolean>`, true when it answered an /__admin request;
+// `personas` (a PersonaSet) answers the vendor personas' paths.
+export function createSandboxServer({ repo, router, faults, adminRoutes = [], personas }) {
   return createServer((req, res) => {
-    handle(req, res, repo, router).catch((err) => {
+    const serve = () => handle(req, res, repo, router, adminRoutes, personas);
+    const served = faults ? faults.intercept(req, res, serve) : serve();
+    Promise.resolve(served).catch((err) => {
       sendJson(res, 500, normalizeOperationOutcome(err), FHIR_JSON);
     });
   });
 }
 
-async function handle(req, res, repo, router) {
+async function handle(req, res, repo, router, adminRoutes, personas) {
   const url = new URL(req.url, 'http://127.0.0.1');
 
   if (url.pathname.startsWith('/__admin/')) {
+    for (const route of adminRoutes) {
+      if (await route(req, res, url)) {
+        return undefined;
+      }
+    }
     return handleAdmin(req, res, url, repo);
+  }
+  if (await personas?.handle(req, res, url)) {
+    return undefined;
   }
   if (url.pathname !== FHIR_BASE && !url.pathname.startsWith(`${FHIR_BASE}/`)) {
     return sendJson(res, 404, notFound, FHIR_JSON);
@@ -91,7 +104,7 @@ function handleAdmin(req, res, url, repo) {
 
 // Resolves to { value } (undefined for an empty body) or { error, status } for a body that is
 // too large or not JSON; every FHIR body the sandbox accepts is JSON.
-function readBody(req) {
+export function readBody(req) {
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;
@@ -121,7 +134,7 @@ function readBody(req) {
   });
 }
 
-function sendJson(res, status, value, contentType = 'application/json', headers = {}) {
+export function sendJson(res, status, value, contentType = 'application/json', headers = {}) {
   const payload = JSON.stringify(value);
   res.writeHead(status, {
     'Content-Type': contentType,

@@ -2,7 +2,8 @@
 //  - validation of every resource that arrives over the API (MemoryRepository stores anything);
 //  - server-assigned ids on create, and version ids that count 1, 2, 3... per resource;
 //  - an identifier index answering `identifier=system|value` searches and conditional creates,
-//    with conditional writes serialized per identifier so concurrent retries make one resource;
+//    with conditional writes serialized per identifier so concurrent retries make one resource
+//    (a racy ConditionalCreateMode lifts that for creates, to imitate servers that do not);
 //  - a reference index narrowing searches such as `Observation?patient=Patient/<id>` to the
 //    resources that mention that patient before Medplum's matcher runs;
 //  - a journal of accepted writes, replayed at start.
@@ -52,10 +53,20 @@ export class SandboxRepository extends MemoryRepository {
   // "Type/id" -> last version number handed out; survives deletes so versions never repeat.
   #lastVersion = new Map();
   #journal;
+  #writeHooks = [];
+  #createMode;
 
   constructor({ journal } = {}) {
     super();
     this.#journal = journal;
+  }
+
+  // Hooks see writes that arrive over the API, never seed data or journal replay.
+  // `prepare(resource)` runs after validation and returns the resource to store, or throws an
+  // OperationOutcomeError to refuse the write; `stored(resource)` hears of each stored version
+  // (a copy) and must return without waiting on anything.
+  addWriteHook(hook) {
+    this.#writeHooks.push(hook);
   }
 
   // Synthea bundles repeat shared Organizations and Practitioners; the first copy is kept.
@@ -78,7 +89,7 @@ export class SandboxRepository extends MemoryRepository {
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
     const candidate = withoutServerMeta({ ...resource, id });
     validateResource(candidate);
-    return this.#store(candidate, { record: true });
+    return this.#store(this.#prepare(candidate), { record: true });
   }
 
   async updateResource(resource, options) {
@@ -97,7 +108,7 @@ export class SandboxRepository extends MemoryRepository {
         throw new OperationOutcomeError(preconditionFailed);
       }
     }
-    return this.#store(candidate, { record: true });
+    return this.#store(this.#prepare(candidate), { record: true });
   }
 
   async deleteResource(resourceType, id) {
@@ -116,7 +127,7 @@ export class SandboxRepository extends MemoryRepository {
       throw new OperationOutcomeError(badRequest('Search type must match resource type'));
     }
 
-    return this.#conditionalWrites.run(key, async () => {
+    const checkThenCreate = async () => {
       const ids = this.#index.lookup(key);
       if (ids.length > 1) {
         throw new OperationOutcomeError(multipleMatches);
@@ -124,8 +135,21 @@ export class SandboxRepository extends MemoryRepository {
       if (ids.length === 1) {
         return { resource: await this.readResource(search.resourceType, ids[0]), outcome: allOk };
       }
+      await this.#createMode?.pauseBeforeCreate();
       return { resource: await this.createResource(resource, options), outcome: created };
-    });
+    };
+    // Racy mode imitates servers that search and create in two steps: no queue, so two
+    // identical creates arriving together can both miss and both create.
+    if (this.#createMode?.racy) {
+      return checkThenCreate();
+    }
+    return this.#conditionalWrites.run(key, checkThenCreate);
+  }
+
+  // `mode` (a ConditionalCreateMode) decides per call whether identifier conditional creates
+  // are serialized (atomic, the default) or racy.
+  useConditionalCreateMode(mode) {
+    this.#createMode = mode;
   }
 
   async conditionalUpdate(resource, search, options) {
@@ -222,8 +246,17 @@ export class SandboxRepository extends MemoryRepository {
     this.#track(stored);
     if (record) {
       this.#journal?.recordPut(stored);
+      this.#writeHooks.forEach((hook) => hook.stored?.(structuredClone(stored)));
     }
     return pending;
+  }
+
+  #prepare(candidate) {
+    let resource = candidate;
+    for (const hook of this.#writeHooks) {
+      resource = hook.prepare?.(resource) ?? resource;
+    }
+    return resource;
   }
 
   #remove(resourceType, id, { record }) {
