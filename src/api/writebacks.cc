@@ -238,6 +238,12 @@ Result<store::WritebackEntry> CompleteWorkItem(store::Store& store,
   ASSIGN_OR_RETURN(store::WritebackEntry found,
                    FindOwn(store, completion.tenant, completion.intent_id));
   RETURN_IF_ERROR(CheckCompletable(found));
+  // The confirmation is recorded on the task after the entry changes; a missing task is found
+  // now, before anything is written.
+  Status task = store.ReadTask(found.task_id).status();
+  if (task.code() == StatusCode::kNotFound)
+    return FailedPrecondition("the work item's task is not in the store");
+  RETURN_IF_ERROR(task);
 
   ASSIGN_OR_RETURN(store::WritebackEntry entry, ClaimForCompletion(store, completion));
   entry.status = store::WritebackStatus::kConfirmed;

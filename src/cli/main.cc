@@ -4,6 +4,7 @@
 
 #include "cli/audit_commands.h"
 #include "cli/commands.h"
+#include "cli/writeback_commands.h"
 #include "policy/explain_command.h"
 
 namespace {
@@ -127,6 +128,47 @@ void AddAudit(CLI::App& app, int& exit_code) {
   restore->callback(run(medulla::cli::RunRestore));
 }
 
+// The write-back commands share one set of options: one command runs per call.
+void AddWriteback(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<medulla::cli::WritebackCommandOptions>();
+  auto add_common = [&options](CLI::App* command) {
+    command->add_option("--config", options->config_path, "YAML configuration file");
+    command->add_option("--store", options->store, "Store URL: sqlite:PATH or postgresql://...");
+    command->add_option("--tenant", options->tenant, "Tenant whose outbox to read")->required();
+  };
+  auto run = [options, &exit_code](int (*command)(const medulla::cli::WritebackCommandOptions&)) {
+    return [options, &exit_code, command] { exit_code = command(*options); };
+  };
+
+  CLI::App* writeback =
+      app.add_subcommand("writeback", "Read the write-back outbox and complete work items");
+  writeback->require_subcommand(1);
+  CLI::App* list = writeback->add_subcommand("list", "List a tenant's write-backs, oldest first");
+  add_common(list);
+  list->add_option("--status", options->status,
+                   "pending, retrying, held, failed, confirmed or "
+                   "reconciled");
+  list->add_option("--route", options->route, "fhir, vendor_api or work_item");
+  list->add_option("--task", options->task_id, "Only this task's write-backs");
+  list->add_option("--limit", options->limit, "At most this many")->check(CLI::Range(1, 100000));
+  list->add_flag("--json", options->json, "Print JSON instead of a table");
+  list->callback(run(medulla::cli::RunWritebackList));
+
+  CLI::App* show = writeback->add_subcommand("show", "Print one write-back");
+  show->add_option("intent", options->intent_id, "Intent id")->required();
+  add_common(show);
+  show->add_flag("--json", options->json, "Print JSON");
+  show->callback(run(medulla::cli::RunWritebackShow));
+
+  CLI::App* complete =
+      writeback->add_subcommand("complete", "Mark a work item done after entering it in the EHR");
+  complete->add_option("intent", options->intent_id, "Intent id")->required();
+  add_common(complete);
+  complete->add_option("--by", options->by, "Who entered it")->required();
+  complete->add_option("--reference", options->reference, "What the EHR created: Type/id");
+  complete->callback(run(medulla::cli::RunWritebackComplete));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,6 +185,7 @@ int main(int argc, char** argv) {
   medulla::policy::PolicyExplainOptions policy_explain;
   AddPolicy(app, policy_explain, exit_code);
   AddAudit(app, exit_code);
+  AddWriteback(app, exit_code);
   medulla::cli::ReplayCommandOptions replay;
   AddReplay(app, replay, exit_code);
   medulla::cli::MigrateOptions migrate;

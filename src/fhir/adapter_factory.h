@@ -1,5 +1,7 @@
 // Builds the EhrAdapter for a tenant from its vendor profile and connection details. Each adapter
-// owns its token source, FHIR client, circuit breaker and rate limiter for its endpoint.
+// owns its token source, FHIR client, circuit breaker and rate limiter for its endpoint. Two
+// adapters built for the same endpoint do not share breaker or limiter state, so a process should
+// build one adapter per endpoint; the limiter also only counts this process's calls.
 #pragma once
 
 #include <map>

@@ -215,7 +215,8 @@ SearchAnswer FhirClient::SearchPages(const std::string& type,
   return answer;
 }
 
-WriteAnswer FhirClient::Write(http::ClientRequest request, const std::string& what) {
+WriteAnswer FhirClient::Write(http::ClientRequest request, const std::string& what,
+                              const std::string& known_reference) {
   request.headers["Content-Type"] = kFhirJson;
   request.headers["Accept"] = kFhirJson;
   if (options_.prefer_representation)
@@ -239,6 +240,8 @@ WriteAnswer FhirClient::Write(http::ClientRequest request, const std::string& wh
   if (stored.is_object() && stored.contains("id") && stored["id"].is_string()) {
     answer.reference = stored.value("resourceType", type) + "/" + stored["id"].get<std::string>();
     answer.resource = std::move(stored);
+  } else if (!known_reference.empty()) {
+    answer.reference = known_reference;
   } else {
     answer.reference = ReferenceFromLocation(response->Header("Location"), type);
   }
@@ -269,7 +272,7 @@ WriteAnswer FhirClient::CreateConditional(const json& resource, const Identifier
   request.headers["If-None-Exist"] =
       "identifier=" + http::UrlEncode(identifier.system + "|" + identifier.value);
   request.body = resource.dump();
-  return Write(std::move(request), "create " + type);
+  return Write(std::move(request), "create " + type, "");
 }
 
 WriteAnswer FhirClient::Create(const json& resource) {
@@ -281,7 +284,7 @@ WriteAnswer FhirClient::Create(const json& resource) {
   request.method = "POST";
   request.url = base_url_ + "/" + type;
   request.body = resource.dump();
-  return Write(std::move(request), "create " + type);
+  return Write(std::move(request), "create " + type, "");
 }
 
 WriteAnswer FhirClient::Update(const std::string& reference, const json& resource,
@@ -301,7 +304,7 @@ WriteAnswer FhirClient::Update(const std::string& reference, const json& resourc
   if (!if_match_version.empty())
     request.headers["If-Match"] = "W/\"" + if_match_version + "\"";
   request.body = body.dump();
-  return Write(std::move(request), "update " + type);
+  return Write(std::move(request), "update " + type, reference);
 }
 
 }  // namespace medulla::fhir

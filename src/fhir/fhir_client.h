@@ -94,7 +94,9 @@ class FhirClient {
  private:
   // Sends with the bearer token, retrying once with a fresh one after a 401.
   Result<http::ClientResponse> Send(http::ClientRequest request);
-  WriteAnswer Write(http::ClientRequest request, const std::string& what);
+  // `known_reference` names the resource when the answer may not (an update without a body).
+  WriteAnswer Write(http::ClientRequest request, const std::string& what,
+                    const std::string& known_reference);
 
   std::string base_url_;
   http::Client* client_;

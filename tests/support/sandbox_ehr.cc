@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "http/client.h"
+
 namespace medulla::testing {
 namespace {
 
@@ -21,7 +23,65 @@ std::string RunAndCapture(const std::string& command) {
   return output;
 }
 
+nlohmann::json AdminCall(const std::string& method, const std::string& url,
+                         const nlohmann::json& body) {
+  auto client = http::MakeClient();
+  http::ClientRequest request;
+  request.method = method;
+  request.url = url;
+  if (!body.is_null()) {
+    request.headers["Content-Type"] = "application/json";
+    request.body = body.dump();
+  }
+  Result<http::ClientResponse> response = client->Send(request);
+  if (!response.ok())
+    return {{"error", response.status().ToString()}};
+  nlohmann::json answer = nlohmann::json::parse(response->body, nullptr, false);
+  if (response->status >= 300 || answer.is_discarded()) {
+    return {{"error", "admin call answered " + std::to_string(response->status)},
+            {"body", response->body}};
+  }
+  return answer;
+}
+
 }  // namespace
+
+std::string SandboxEhr::PersonaSegment(const std::string& persona) {
+  if (persona == "ecw")
+    return "FEIGCD";
+  if (persona == "advancedmd")
+    return "1";
+  if (persona == "veradigm")
+    return "CP00101";
+  if (persona == "athena")
+    return "195900";
+  return "";
+}
+
+nlohmann::json SandboxEhr::RegisterClient(const std::string& persona, const std::string& client_id,
+                                          const nlohmann::json& jwks) const {
+  return AdminCall("POST", admin_base_ + "/__admin/clients",
+                   {{"persona", persona}, {"client_id", client_id}, {"jwks", jwks}});
+}
+
+nlohmann::json SandboxEhr::ExpireTokens(const std::string& persona) const {
+  return AdminCall("POST", admin_base_ + "/__admin/tokens/expire", {{"persona", persona}});
+}
+
+nlohmann::json SandboxEhr::SetFaults(const nlohmann::json& faults) const {
+  return AdminCall("POST", admin_base_ + "/__admin/faults", faults);
+}
+
+nlohmann::json SandboxEhr::ClearFaults() const {
+  return AdminCall("DELETE", admin_base_ + "/__admin/faults", nullptr);
+}
+
+nlohmann::json SandboxEhr::Duplicates(const std::string& persona, const std::string& system) const {
+  return AdminCall("GET",
+                   admin_base_ + "/__admin/duplicates?system=" + http::UrlEncode(system) +
+                       "&persona=" + http::UrlEncode(persona),
+                   nullptr);
+}
 
 std::unique_ptr<SandboxEhr> SandboxEhr::Start() {
   std::unique_ptr<SandboxEhr> sandbox(new SandboxEhr());

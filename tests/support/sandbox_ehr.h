@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "support/temp_dir.h"
@@ -18,6 +19,26 @@ class SandboxEhr {
 
   const std::string& fhir_base() const { return fhir_base_; }    // ".../fhir/R4"
   const std::string& admin_base() const { return admin_base_; }  // "http://127.0.0.1:port"
+
+  // The origin the vendor personas' paths hang off (the same as admin_base()).
+  const std::string& origin() const { return admin_base_; }
+
+  // The tenant segment each persona serves by default ("FEIGCD" for ecw, "195900" for athena's
+  // REST practice id); empty for personas without one.
+  static std::string PersonaSegment(const std::string& persona);
+
+  // The admin API. A failed call answers a JSON object with "error" set, so the calling test
+  // fails on its own assertion.
+  // Registers a backend-services client with its public JWKS.
+  nlohmann::json RegisterClient(const std::string& persona, const std::string& client_id,
+                                const nlohmann::json& jwks) const;
+  // Expires every token the persona has issued.
+  nlohmann::json ExpireTokens(const std::string& persona) const;
+  // Starts injecting faults as /__admin/faults describes; ClearFaults stops them.
+  nlohmann::json SetFaults(const nlohmann::json& faults) const;
+  nlohmann::json ClearFaults() const;
+  // Identifier values held by more than one resource in the persona, under `system`.
+  nlohmann::json Duplicates(const std::string& persona, const std::string& system) const;
 
  private:
   SandboxEhr() = default;

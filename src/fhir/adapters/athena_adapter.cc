@@ -73,9 +73,13 @@ class AthenaAdapter final : public AdapterBase {
   Result<std::vector<json>> FindWritten(const std::string& resource_type,
                                         const Identifier& identifier,
                                         const std::string& patient) override {
-    ASSIGN_OR_RETURN(std::vector<json> resources,
-                     fhir().Search(resource_type, {{"patient", IdOf(patient)}}));
     const std::string marker = Marker(identifier);
+    // A patient's documents can run past the page cap, so documents are narrowed by their
+    // description (where the marker lives); Synthea charts hold few appointments.
+    std::map<std::string, std::string> params = {{"patient", patient}};
+    if (resource_type == "DocumentReference")
+      params["description"] = marker;
+    ASSIGN_OR_RETURN(std::vector<json> resources, fhir().Search(resource_type, params));
     std::vector<json> written;
     for (json& resource : resources) {
       if (resource.value("description", "").find(marker) != std::string::npos ||

@@ -156,11 +156,10 @@ std::optional<fs::path> UcumTableBeside(const std::string& definitions_dir) {
 
 std::unique_ptr<UcumUnits> LoadUnits(const std::string& definitions_dir) {
   std::optional<fs::path> table = UcumTableBeside(definitions_dir);
-  if (table) {
-    Result<UcumUnits> units = UcumUnits::LoadFromFile(table->string());
-    if (units.ok()) {
-      return std::make_unique<UcumUnits>(std::move(units).value());
-    }
+  Result<UcumUnits> units =
+      table ? UcumUnits::LoadFromFile(table->string()) : Result<UcumUnits>(NotFound("no table"));
+  if (units.ok()) {
+    return std::make_unique<UcumUnits>(std::move(units).value());
   }
   log::Warn(kPart, "ucum.partial_table", {{"reason", "ucum-lhc table not installed"}});
   return std::make_unique<UcumUnits>(UcumUnits::Common());
