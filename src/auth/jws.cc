@@ -161,7 +161,7 @@ Result<std::string> ReadWholeFile(const std::string& path) {
 
 // Creates the key file with owner-only permissions from the first byte on; O_EXCL makes a
 // concurrent creator fail instead of interleaving two keys into one file.
-Status WriteNewKeyFile(const std::string& path, const std::string& pem) {
+Status WriteKeyFileOnce(const std::string& path, const std::string& pem) {
   std::error_code error;
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
@@ -243,7 +243,7 @@ Result<rs256::KeyPtr> CreateKey(const std::string& path, JwsAlgorithm alg) {
   ASSIGN_OR_RETURN(rs256::KeyPtr key, GenerateKey(alg));
   ASSIGN_OR_RETURN(std::string pem, rs256::WritePrivateKeyPem(key.get()));
 
-  Status written = WriteNewKeyFile(path, pem);
+  Status written = WriteKeyFileOnce(path, pem);
   if (written.code() == StatusCode::kConflict) {
     return LoadKey(path, alg);
   }
@@ -304,6 +304,10 @@ const VerificationKey* KeySet::Find(std::string_view kid) const {
 }
 
 namespace jws {
+
+Status WriteNewKeyFile(const std::string& path, const std::string& pem) {
+  return WriteKeyFileOnce(path, pem);
+}
 
 Result<SigningKey> GenerateSigningKey(JwsAlgorithm alg) {
   ASSIGN_OR_RETURN(rs256::KeyPtr pkey, GenerateKey(alg));

@@ -39,6 +39,10 @@ Result<SigningKey> GenerateSigningKey(JwsAlgorithm alg);
 // otherwise. A file readable by group or others is used, with a warning logged.
 Result<SigningKey> LoadOrCreateSigningKey(const std::string& path, JwsAlgorithm alg);
 
+// Writes a new private key file, owner-only (0600) from its first byte, creating parent
+// directories. kConflict when the file already exists; kUnavailable when it cannot be written.
+Status WriteNewKeyFile(const std::string& path, const std::string& pem);
+
 // Returns the public JWK of `key`: {kty, kid, use: sig, alg, n, e} or {kty, crv, kid, use,
 // alg, x, y}.
 nlohmann::json PublicJwk(const SigningKey& key);

@@ -30,6 +30,8 @@ void ApplyEnvironment(Config& config) {
   apply("MEDULLA_GRANT_KEY", config.grant_key);
   apply("MEDULLA_POLICIES", config.policy_path);
   apply("MEDULLA_VENDORS", config.vendors_path);
+  apply("MEDULLA_EHR_NOTIFICATION_URL", config.notification_url);
+  apply("MEDULLA_EHR_NOTIFICATION_SECRET", config.notification_secret);
   apply("MEDULLA_FHIR_DEFINITIONS", config.fhir_definitions);
   std::string lease_ms;
   apply("MEDULLA_LEASE_MS", lease_ms);
@@ -61,6 +63,7 @@ Status ReadFile(const std::string& path, Config& config) {
     Read(root["ehr"], "vendors", config.vendors_path);
     Read(root["ehr"], "fhir_definitions", config.fhir_definitions);
     Read(root["ehr"], "notification_url", config.notification_url);
+    Read(root["ehr"], "notification_secret", config.notification_secret);
     Read(root["ehr"], "poll_interval_ms", config.poll_interval_ms);
     Read(root["ehr"], "reconcile_interval_ms", config.reconcile_interval_ms);
     for (const YAML::Node& tenant : root["ehr"]["tenants"])

@@ -45,6 +45,7 @@ struct Config {
   // The URL an EHR reaches this node's notification route at, without the tenant:
   // "http://127.0.0.1:8080/v1/ehr/notifications". Empty: no subscriptions are made.
   std::string notification_url;
+  std::string notification_secret;    // what the default EHR presents when it calls back
   int poll_interval_ms = 30000;       // for EHRs without subscriptions
   int reconcile_interval_ms = 600000;  // 0 turns the periodic reconciliation off
   int workers = 2;

@@ -1,20 +1,28 @@
 #include "cli/node.h"
 
+#include <set>
+
 #include "agents/agent.h"
+#include "api/ehr_notifications.h"
 #include "api/gateway.h"
 #include "auth/grant.h"
 #include "auth/jwt.h"
 #include "auth/multi_issuer.h"
+#include "cli/ehr_setup.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "fhir/clinical_data.h"
-#include "fhir/consent.h"
-#include "fhir/fhir_client.h"
+#include "fhir/ehr_subscriptions.h"
 #include "fhir/integration_service.h"
+#include "fhir/reconciliation.h"
+#include "fhir/validation/validator.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "model/model.h"
+#include "orchestrator/ehr_changes.h"
+#include "orchestrator/reconciliation_job.h"
 #include "orchestrator/worker_pool.h"
+#include "orchestrator/writeback_drainer.h"
 #include "policy/policy.h"
 #include "store/store.h"
 #include "store/store_factory.h"
@@ -33,18 +41,28 @@ struct Node::Parts {
   std::optional<auth::MultiIssuerVerifier> oidc;
   std::unique_ptr<http::Client> http_client;
   std::unique_ptr<model::Provider> model;
-  std::unique_ptr<fhir::FhirClient> ehr;
-  std::unique_ptr<fhir::ClinicalData> clinical_data;
+  std::unique_ptr<fhir::EhrDirectory> ehrs;
   std::optional<auth::GrantIssuer> grant_issuer;
   std::optional<auth::GrantVerifier> grant_verifier;
   std::unique_ptr<policy::PolicyStore> policy;
   std::unique_ptr<fhir::IntegrationService> integration;
-  std::unique_ptr<fhir::ConsentChecker> consent;
+  std::unique_ptr<fhir::Reconciler> reconciler;
+  std::unique_ptr<orchestrator::EhrChangeObserver> ehr_changes;
   agents::AgentCatalog agents;
   std::optional<tools::ToolRegistry> tools;
   std::unique_ptr<orchestrator::WorkerPool> workers;
+  std::unique_ptr<orchestrator::WritebackDrainer> drainer;
+  std::unique_ptr<orchestrator::ReconciliationJob> reconciliation;
+  std::unique_ptr<orchestrator::EhrPoller> poller;
   std::unique_ptr<http::Server> server;
 };
+
+namespace {
+
+// The name under which the default EHR's notifications arrive and its logs speak of it.
+constexpr char kDefaultEhrName[] = "default";
+
+}  // namespace
 
 namespace {
 
@@ -111,6 +129,105 @@ Status StartOidcIssuers(const Config& config, Node::Parts& parts) {
 
 }  // namespace
 
+namespace {
+
+// The integration service and what runs beside it: the outbox drainer and reconciliation.
+Status StartIntegration(const Config& config, Node::Parts& parts) {
+  Result<std::shared_ptr<const fhir::validation::Validator>> validator =
+      fhir::validation::Validator::Load(config.fhir_definitions);
+  if (!validator.ok()) {
+    return FailedPrecondition("the FHIR R4 definitions are missing from " +
+                              config.fhir_definitions + " (scripts/install-deps.sh installs them)");
+  }
+  fhir::IntegrationOptions options;
+  options.worker = "node-" + NewUuid();
+  parts.integration = std::make_unique<fhir::IntegrationService>(
+      *parts.ehrs, *parts.store, *parts.grant_verifier, *parts.policy, *validator,
+      SystemClock::Instance(), options);
+  parts.drainer =
+      std::make_unique<orchestrator::WritebackDrainer>(*parts.integration, *parts.store);
+  parts.reconciler =
+      std::make_unique<fhir::Reconciler>(*parts.ehrs, *parts.store, SystemClock::Instance());
+  if (config.reconcile_interval_ms > 0) {
+    parts.reconciliation = std::make_unique<orchestrator::ReconciliationJob>(
+        *parts.reconciler, *parts.store, std::chrono::milliseconds(config.reconcile_interval_ms));
+  }
+  parts.ehr_changes = std::make_unique<orchestrator::EhrChangeObserver>(*parts.store);
+  return Status::Ok();
+}
+
+// The tenants whose charts an EHR holds: its own tenant, or, for the default EHR, every tenant
+// seen so far that has no EHR of its own.
+std::vector<std::string> TenantsOf(const std::string& ehr_name, const Config& config,
+                                   store::Store& store) {
+  if (ehr_name != kDefaultEhrName)
+    return {ehr_name};
+  std::set<std::string> own;
+  for (const EhrSetting& setting : config.tenant_ehrs)
+    own.insert(setting.tenant);
+  std::vector<std::string> tenants;
+  Result<std::vector<std::string>> seen = store.Tenants();
+  for (const std::string& tenant : seen.ok() ? *seen : std::vector<std::string>{}) {
+    if (own.count(tenant) == 0)
+      tenants.push_back(tenant);
+  }
+  return tenants;
+}
+
+api::EhrNotificationSettings NotificationSettings(const Config& config, Node::Parts& parts) {
+  api::EhrNotificationSettings settings;
+  if (!config.notification_secret.empty())
+    settings.secrets[kDefaultEhrName] = config.notification_secret;
+  for (const EhrSetting& setting : config.tenant_ehrs) {
+    if (!setting.notification_secret.empty())
+      settings.secrets[setting.tenant] = setting.notification_secret;
+  }
+  Node::Parts* shared = &parts;
+  settings.observe = [shared, config](const std::string& ehr_name, const nlohmann::json& body) {
+    return shared->ehr_changes->ObserveNotification(TenantsOf(ehr_name, config, *shared->store),
+                                                    body);
+  };
+  return settings;
+}
+
+// Subscribes where the EHR allows it and a secret is set; polls everywhere else.
+Status FollowEhrChanges(const Config& config, Node::Parts& parts) {
+  std::vector<std::pair<std::string, std::string>> ehrs = {
+      {kDefaultEhrName, config.notification_secret}};
+  for (const EhrSetting& setting : config.tenant_ehrs)
+    ehrs.emplace_back(setting.tenant, setting.notification_secret);
+
+  std::vector<orchestrator::PolledEhr> polled;
+  Node::Parts* shared = &parts;
+  for (const auto& [name, secret] : ehrs) {
+    fhir::EhrAdapter& ehr =
+        name == kDefaultEhrName ? parts.ehrs->Fallback() : parts.ehrs->For(name);
+    bool subscribe =
+        !secret.empty() && !config.notification_url.empty() && fhir::SupportsSubscriptions(ehr);
+    Status subscribed =
+        subscribe ? fhir::EnsureSubscriptions(ehr, config.notification_url + "/" + name, secret,
+                                              {"DocumentReference", "Appointment", "Claim"})
+                  : FailedPrecondition("not subscribed");
+    if (subscribed.ok())
+      continue;
+    if (subscribe) {
+      log::Warn("node", "ehr.subscribe_failed", {{"ehr", name}, {"reason", subscribed.message()}});
+    }
+    std::string ehr_name = name;
+    polled.push_back({name, &ehr, [shared, config, ehr_name] {
+                        return TenantsOf(ehr_name, config, *shared->store);
+                      }});
+  }
+  orchestrator::PollOptions options;
+  options.interval = std::chrono::milliseconds(config.poll_interval_ms);
+  parts.poller = std::make_unique<orchestrator::EhrPoller>(std::move(polled), *parts.ehr_changes,
+                                                           SystemClock::Instance(), options);
+  parts.poller->Start();
+  return Status::Ok();
+}
+
+}  // namespace
+
 Node::Node(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 Node::~Node() {
@@ -122,6 +239,12 @@ void Node::Stop() {
     parts_->server->Stop();
   if (parts_->workers)
     parts_->workers->Stop();
+  if (parts_->poller)
+    parts_->poller->Stop();
+  if (parts_->reconciliation)
+    parts_->reconciliation->Stop();
+  if (parts_->drainer)
+    parts_->drainer->Stop();
 }
 
 Status Node::ReloadPolicies() {
@@ -156,8 +279,8 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
 
   parts->http_client = http::MakeClient();
   ASSIGN_OR_RETURN(parts->model, MakeModel(config, *parts->http_client));
-  parts->ehr = std::make_unique<fhir::FhirClient>(config.ehr_base_url, *parts->http_client);
-  parts->clinical_data = std::make_unique<fhir::ClinicalData>(*parts->ehr);
+  ASSIGN_OR_RETURN(parts->ehrs,
+                   BuildEhrDirectory(config, *parts->http_client, SystemClock::Instance()));
   ASSIGN_OR_RETURN(auth::GrantIssuer grant_issuer,
                    auth::GrantIssuer::LoadOrCreate(config.grant_key));
   parts->grant_issuer.emplace(std::move(grant_issuer));
@@ -165,9 +288,7 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
                    auth::GrantVerifier::FromJwks(parts->grant_issuer->Jwks()));
   parts->grant_verifier.emplace(std::move(grant_verifier));
   ASSIGN_OR_RETURN(parts->policy, policy::PolicyStore::Open({config.policy_path}));
-  parts->integration = std::make_unique<fhir::IntegrationService>(
-      *parts->ehr, *parts->grant_verifier, *parts->policy, fhir::RetryPolicy{});
-  parts->consent = std::make_unique<fhir::ConsentChecker>(*parts->ehr, SystemClock::Instance());
+  RETURN_IF_ERROR(StartIntegration(config, *parts));
   ASSIGN_OR_RETURN(tools::ToolRegistry registry,
                    tools::ToolRegistry::Create(tools::BuiltinTools()));
   parts->tools.emplace(std::move(registry));
@@ -176,9 +297,8 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
                                   .agents = &parts->agents,
                                   .tools = &*parts->tools,
                                   .model = parts->model.get(),
-                                  .clinical_data = parts->clinical_data.get(),
+                                  .ehrs = parts->ehrs.get(),
                                   .integration = parts->integration.get(),
-                                  .consent = parts->consent.get(),
                                   .grants = &*parts->grant_issuer,
                                   .policy = parts->policy.get(),
                                   .run_tool = nullptr,
@@ -202,10 +322,15 @@ Result<std::unique_ptr<Node>> Node::Start(const Config& config) {
   http::ServerOptions server_options;
   server_options.address = config.listen_address;
   server_options.port = config.listen_port;
-  parts->server = std::make_unique<http::Server>(api::MakeGatewayRouter(gateway), server_options,
-                                                 ObserveRequest);
+  http::Router router = api::MakeGatewayRouter(gateway);
+  api::AddEhrNotificationRoutes(router, NotificationSettings(config, *parts));
+  parts->server = std::make_unique<http::Server>(std::move(router), server_options, ObserveRequest);
   RETURN_IF_ERROR(parts->server->Start());
   parts->workers->Start();
+  parts->drainer->Start();
+  if (parts->reconciliation)
+    parts->reconciliation->Start();
+  RETURN_IF_ERROR(FollowEhrChanges(config, *parts));
 
   log::Info("node", "node.started",
             {{"port", parts->server->port()},

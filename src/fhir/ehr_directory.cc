@@ -2,8 +2,7 @@
 
 namespace medulla::fhir {
 
-EhrDirectory::EhrDirectory(std::unique_ptr<EhrAdapter> fallback)
-    : fallback_(std::move(fallback)) {}
+EhrDirectory::EhrDirectory(std::unique_ptr<EhrAdapter> fallback) : fallback_(std::move(fallback)) {}
 
 void EhrDirectory::Assign(const std::string& tenant, std::unique_ptr<EhrAdapter> ehr) {
   by_tenant_[tenant] = std::move(ehr);

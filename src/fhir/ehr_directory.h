@@ -21,6 +21,8 @@ class EhrDirectory {
   // The tenant's EHR. Thread-safe once assignments are done.
   EhrAdapter& For(const std::string& tenant) const;
 
+  EhrAdapter& Fallback() const { return *fallback_; }
+
   // Every distinct EHR, the fallback first, for jobs that visit them all.
   std::vector<EhrAdapter*> All() const;
 

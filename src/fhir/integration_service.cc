@@ -4,6 +4,7 @@
 #include <random>
 #include <thread>
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "fhir/resource_mapping.h"
 #include "fhir/validation/validator.h"
@@ -28,8 +29,8 @@ bool IsAttemptable(const WritebackEntry& entry) {
 
 // What the outbox keeps of an intent: enough to attempt it later, when its grant is long spent,
 // and to say on whose behalf it was written.
-json OutboxRecord(const WriteIntent& intent, const json& resource,
-                  const auth::VerifiedGrant& grant, const WriteAudit& audit) {
+json OutboxRecord(const WriteIntent& intent, const json& resource, const auth::VerifiedGrant& grant,
+                  const WriteAudit& audit) {
   json record = intent.ToJson();
   record["resource"] = resource;
   record["grant_id"] = grant.grant_id;
@@ -57,11 +58,6 @@ WritebackEntry NewEntry(const WriteIntent& intent, const json& record, store::Wr
   return entry;
 }
 
-WritebackTransition Transition(const char* type, const WritebackEntry& entry, json fields) {
-  fields["intent_id"] = entry.intent_id;
-  return {type, std::move(fields)};
-}
-
 }  // namespace
 
 bool IsRetryable(const Status& status) {
@@ -87,6 +83,12 @@ IntegrationService::IntegrationService(EhrDirectory& ehrs, store::Store& outbox,
     sleep_ = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   if (options_.worker.empty())
     options_.worker = "integration";
+}
+
+// Each claim has its own name: two threads of one node must not mistake each other's lease for
+// their own.
+std::string IntegrationService::Claimant() const {
+  return options_.worker + "/" + NewUuid().substr(0, 8);
 }
 
 std::chrono::milliseconds IntegrationService::BackoffBefore(int attempt) const {
@@ -184,6 +186,9 @@ Result<WritebackEntry> IntegrationService::Accept(const WriteIntent& intent, Wri
   ASSIGN_OR_RETURN(bool queued, outbox_->EnqueueWriteback(entry));
   ASSIGN_OR_RETURN(std::optional<WritebackEntry> stored,
                    outbox_->FindWriteback(intent.tenant, intent.intent_id));
+  if (stored && !queued && stored->intent.value("resource", json()) != resource) {
+    ASSIGN_OR_RETURN(stored, Revise(entry));
+  }
   if (!stored)
     return Internal("the outbox lost an intent it accepted");
   log::Info("fhir", queued ? "writeback.queued" : "writeback.already_queued",
@@ -192,6 +197,29 @@ Result<WritebackEntry> IntegrationService::Accept(const WriteIntent& intent, Wri
              {"route", store::WritebackRouteName(stored->route)},
              {"status", store::WritebackStatusName(stored->status)}});
   return *stored;
+}
+
+// The same intent again with different content (the task that made it ran again and drafted
+// anew): the revision replaces the queued one, to be attempted afresh; the write then updates
+// the EHR's copy if it is still Medulla's draft (see writeback_attempt.cc).
+Result<std::optional<WritebackEntry>> IntegrationService::Revise(const WritebackEntry& revision) {
+  ASSIGN_OR_RETURN(std::optional<WritebackEntry> claimed,
+                   outbox_->ClaimWritebackById(revision.tenant, revision.intent_id,
+                                               Claimant(), options_.lease_for));
+  if (!claimed)
+    return Unavailable("the intent is being written; its revision can be sent again shortly");
+
+  WritebackEntry revised = std::move(*claimed);
+  revised.task_id = revision.task_id;
+  revised.intent = revision.intent;
+  revised.status = revision.status;
+  revised.reason = revision.reason.empty() ? "revised" : revision.reason;
+  revised.attempts = 0;
+  revised.next_attempt_at = clock_->Now();
+  RETURN_IF_ERROR(outbox_->UpdateWriteback(revised));
+  log::Info("fhir", "writeback.revised",
+            {{"task", revised.task_id}, {"intent", revised.intent_id}});
+  return outbox_->FindWriteback(revised.tenant, revised.intent_id);
 }
 
 bool IntegrationService::WaitsBehindEarlierWrite(const WritebackEntry& entry) {
@@ -217,7 +245,7 @@ Result<AttemptResult> IntegrationService::AttemptNow(const std::string& tenant,
                                                      const std::string& intent_id) {
   ASSIGN_OR_RETURN(
       std::optional<WritebackEntry> claimed,
-      outbox_->ClaimWritebackById(tenant, intent_id, options_.worker, options_.lease_for));
+      outbox_->ClaimWritebackById(tenant, intent_id, Claimant(), options_.lease_for));
   if (!claimed) {
     ASSIGN_OR_RETURN(std::optional<WritebackEntry> current,
                      outbox_->FindWriteback(tenant, intent_id));
@@ -247,7 +275,7 @@ Result<AttemptResult> IntegrationService::AttemptNow(const std::string& tenant,
 
 Result<std::optional<AttemptResult>> IntegrationService::DrainOne() {
   ASSIGN_OR_RETURN(std::optional<WritebackEntry> claimed,
-                   outbox_->ClaimWriteback(options_.worker, options_.lease_for));
+                   outbox_->ClaimWriteback(Claimant(), options_.lease_for));
   if (!claimed)
     return std::optional<AttemptResult>();
 

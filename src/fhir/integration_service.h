@@ -74,7 +74,8 @@ class IntegrationService {
   // resource type (kPermissionDenied otherwise, and nothing is queued); then asks policy again
   // for the grant's user (kPermissionDenied naming the statement). A resource that fails
   // validation is queued held, with the reasons (element paths and rules, never values). An
-  // intent already in the outbox is returned as it stands. Thread-safe.
+  // intent already in the outbox is returned as it stands, unless its resource now differs: then
+  // the revision replaces it and is attempted afresh. Thread-safe.
   Result<store::WritebackEntry> Accept(const WriteIntent& intent, WriteAudit* audit = nullptr);
 
   // Attempts an accepted intent now, up to retry.max_attempts times with backoff, unless
@@ -96,11 +97,13 @@ class IntegrationService {
   std::string ValidationProblems(const EhrAdapter& ehr, const nlohmann::json& resource,
                                  store::WritebackRoute route) const;
   bool WaitsBehindEarlierWrite(const store::WritebackEntry& entry);
+  Result<std::optional<store::WritebackEntry>> Revise(const store::WritebackEntry& revision);
 
   // One attempt on a claimed entry: sends it, and moves its status by what the EHR said.
   void AttemptOnce(store::WritebackEntry& entry, std::vector<WritebackTransition>& transitions,
                    std::optional<std::chrono::milliseconds>& retry_after);
   std::chrono::milliseconds BackoffBefore(int attempt) const;
+  std::string Claimant() const;
 
   EhrDirectory* ehrs_;
   store::Store* outbox_;

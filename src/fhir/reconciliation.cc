@@ -1,5 +1,6 @@
 #include "fhir/reconciliation.h"
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "fhir/resource_mapping.h"
@@ -71,8 +72,8 @@ Result<ReconciliationReport> Reconciler::Reconcile(const std::string& tenant, si
     for (const WritebackEntry& candidate : listed) {
       if (!IsReconcilable(candidate))
         continue;
-      Result<std::optional<WritebackEntry>> claimed =
-          outbox_->ClaimWritebackById(tenant, candidate.intent_id, worker_, kLease);
+      Result<std::optional<WritebackEntry>> claimed = outbox_->ClaimWritebackById(
+          tenant, candidate.intent_id, worker_ + "/" + NewUuid(), kLease);
       if (!claimed.ok() || !*claimed) {
         ++report.skipped;
         continue;
@@ -125,8 +126,8 @@ void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& rep
     entry.reason = "the EHR holds " + std::to_string(held->size()) +
                    " copies of this write; the extra ones need removing in the EHR";
     transitions.push_back(Flagged(entry, "duplicates", "hold"));
-    transitions.push_back({event_type::kWritebackHeld,
-                           {{"intent_id", entry.intent_id}, {"reason", entry.reason}}});
+    transitions.push_back(
+        {event_type::kWritebackHeld, {{"intent_id", entry.intent_id}, {"reason", entry.reason}}});
     ++report.flagged;
     return;
   }
@@ -179,8 +180,8 @@ void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& rep
     return;
   }
   entry.status = WritebackStatus::kHeld;
-  entry.reason = "the EHR's copy of the draft differs and could not be restored: " +
-                 outcome.status.message();
+  entry.reason =
+      "the EHR's copy of the draft differs and could not be restored: " + outcome.status.message();
   ++report.flagged;
   transitions.push_back(Flagged(entry, "draft_altered", "hold"));
   transitions.push_back(

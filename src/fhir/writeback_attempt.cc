@@ -3,6 +3,7 @@
 #include "common/log.h"
 #include "fhir/integration_service.h"
 #include "fhir/resource_mapping.h"
+#include "fhir/vendor_profile.h"
 #include "store/event.h"
 
 namespace medulla::fhir {

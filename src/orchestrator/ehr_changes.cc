@@ -73,19 +73,26 @@ std::string ChangeShownBy(const json& resource) {
 
 EhrChangeObserver::EhrChangeObserver(store::Store& store) : store_(&store) {}
 
-Result<bool> EhrChangeObserver::Observe(const std::string& tenant, const json& resource,
-                                        const std::string& via) {
-  const std::string intent_id = WritebackIntentId(resource);
-  if (intent_id.empty() || !resource.is_object())
+Result<bool> EhrChangeObserver::Observe(const std::vector<std::string>& tenants,
+                                        const json& resource, const std::string& via) {
+  if (!resource.is_object())
     return false;
-  ASSIGN_OR_RETURN(std::optional<store::WritebackEntry> entry,
-                   store_->FindWriteback(tenant, intent_id));
+  const std::string intent_id = WritebackIntentId(resource);
+  if (intent_id.empty())
+    return false;
+  std::optional<store::WritebackEntry> entry;
+  for (const std::string& tenant : tenants) {
+    ASSIGN_OR_RETURN(entry, store_->FindWriteback(tenant, intent_id));
+    if (entry)
+      break;
+  }
   if (!entry)
     return false;
+  const std::string& tenant = entry->tenant;
 
   const std::string version = VersionOf(resource);
-  const bool own_write = fhir::IsStillMedullaDraft(resource) &&
-                         (version.empty() || version == entry->version);
+  const bool own_write =
+      fhir::IsStillMedullaDraft(resource) && (version.empty() || version == entry->version);
   if (own_write)
     return false;
   const std::string change = ChangeShownBy(resource);
@@ -93,23 +100,24 @@ Result<bool> EhrChangeObserver::Observe(const std::string& tenant, const json& r
   if (AlreadyRecorded(events, intent_id, version, change))
     return false;
 
-  json payload = {{"intent_id", intent_id},
-                  {"reference", resource.value("resourceType", "") + "/" +
-                                    resource.value("id", "")},
-                  {"resource_type", resource.value("resourceType", "")},
-                  {"change", change},
-                  {"via", via}};
+  json payload = {
+      {"intent_id", intent_id},
+      {"reference", resource.value("resourceType", "") + "/" + resource.value("id", "")},
+      {"resource_type", resource.value("resourceType", "")},
+      {"change", change},
+      {"via", via}};
   if (!version.empty())
     payload["version"] = version;
-  RETURN_IF_ERROR(AppendLate(*store_, entry->task_id,
-                             {{event_type::kEhrChanged, ServiceActor("integration", tenant),
-                               payload}}));
+  RETURN_IF_ERROR(
+      AppendLate(*store_, entry->task_id,
+                 {{event_type::kEhrChanged, ServiceActor("integration", tenant), payload}}));
   log::Info("orchestrator", "ehr.changed",
             {{"task", entry->task_id}, {"intent", intent_id}, {"change", change}, {"via", via}});
   return true;
 }
 
-Result<int> EhrChangeObserver::ObserveNotification(const std::string& tenant, const json& body) {
+Result<int> EhrChangeObserver::ObserveNotification(const std::vector<std::string>& tenants,
+                                                   const json& body) {
   std::vector<json> resources;
   if (body.is_object() && body.value("resourceType", "") == "Bundle") {
     for (const json& entry : body.value("entry", json::array())) {
@@ -122,21 +130,17 @@ Result<int> EhrChangeObserver::ObserveNotification(const std::string& tenant, co
 
   int recorded = 0;
   for (const json& resource : resources) {
-    ASSIGN_OR_RETURN(bool observed, Observe(tenant, resource, "subscription"));
+    ASSIGN_OR_RETURN(bool observed, Observe(tenants, resource, "subscription"));
     recorded += observed ? 1 : 0;
   }
   return recorded;
 }
 
-EhrPoller::EhrPoller(fhir::EhrDirectory& ehrs, EhrChangeObserver& observer, const Clock& clock,
-                     std::vector<std::string> tenants, PollOptions options)
-    : ehrs_(&ehrs),
-      observer_(&observer),
-      clock_(&clock),
-      tenants_(std::move(tenants)),
-      options_(std::move(options)) {
-  for (const std::string& tenant : tenants_)
-    polled_until_[tenant] = clock_->Now() - options_.overlap;
+EhrPoller::EhrPoller(std::vector<PolledEhr> ehrs, EhrChangeObserver& observer, const Clock& clock,
+                     PollOptions options)
+    : ehrs_(std::move(ehrs)), observer_(&observer), clock_(&clock), options_(std::move(options)) {
+  for (const PolledEhr& polled : ehrs_)
+    polled_until_[polled.name] = clock_->Now() - options_.overlap;
 }
 
 EhrPoller::~EhrPoller() {
@@ -167,36 +171,36 @@ void EhrPoller::Stop() {
 
 Result<int> EhrPoller::PollOnce() {
   int recorded = 0;
-  for (const std::string& tenant : tenants_) {
-    Result<int> polled = PollTenant(tenant);
-    if (!polled.ok()) {
+  for (const PolledEhr& polled : ehrs_) {
+    Result<int> changes = PollEhr(polled);
+    if (!changes.ok()) {
       log::Warn("orchestrator", "ehr.poll_failed",
-                {{"tenant", tenant}, {"reason", polled.status().message()}});
+                {{"ehr", polled.name}, {"reason", changes.status().message()}});
       continue;
     }
-    recorded += *polled;
+    recorded += *changes;
   }
   return recorded;
 }
 
-Result<int> EhrPoller::PollTenant(const std::string& tenant) {
+Result<int> EhrPoller::PollEhr(const PolledEhr& polled) {
   std::lock_guard<std::mutex> lock(poll_mutex_);
   const TimePoint started = clock_->Now();
-  const TimePoint since = polled_until_[tenant];
-  fhir::FhirClient& ehr = ehrs_->For(tenant).fhir();
+  const std::string since = "gt" + FormatTimestamp(polled_until_[polled.name]);
+  const std::string ours = std::string(fhir::kWritebackIdentifierSystem) + "|";
+  const std::vector<std::string> tenants = polled.tenants();
 
   int recorded = 0;
   for (const std::string& type : options_.resource_types) {
-    ASSIGN_OR_RETURN(std::vector<json> changed,
-                     ehr.Search(type, {{"_lastUpdated", "gt" + FormatTimestamp(since)},
-                                       {"identifier", std::string(fhir::kWritebackIdentifierSystem) +
-                                                          "|"}}));
+    ASSIGN_OR_RETURN(
+        std::vector<json> changed,
+        polled.ehr->fhir().Search(type, {{"_lastUpdated", since}, {"identifier", ours}}));
     for (const json& resource : changed) {
-      ASSIGN_OR_RETURN(bool observed, observer_->Observe(tenant, resource, "poll"));
+      ASSIGN_OR_RETURN(bool observed, observer_->Observe(tenants, resource, "poll"));
       recorded += observed ? 1 : 0;
     }
   }
-  polled_until_[tenant] = started - options_.overlap;
+  polled_until_[polled.name] = started - options_.overlap;
   return recorded;
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -27,16 +28,18 @@ class EhrChangeObserver {
  public:
   explicit EhrChangeObserver(store::Store& store);  // `store` must outlive the observer
 
-  // Records what `resource`, as the tenant's EHR now holds it, shows changed, on the task whose
-  // write it is. Returns false, recording nothing, for a resource Medulla did not write, for
+  // Records what `resource`, as an EHR now holds it, shows changed, on the task whose write it
+  // is. `tenants` are the tenants whose charts that EHR holds; the write is looked up among
+  // theirs only. Returns false, recording nothing, for a resource Medulla did not write, for
   // Medulla's own write seen again, and for a version already recorded. `via` is
   // "subscription" or "poll". Thread-safe.
-  Result<bool> Observe(const std::string& tenant, const nlohmann::json& resource,
+  Result<bool> Observe(const std::vector<std::string>& tenants, const nlohmann::json& resource,
                        const std::string& via);
 
   // Observes every resource in a notification body: one resource, or a Bundle of them. Returns
   // how many changes were recorded.
-  Result<int> ObserveNotification(const std::string& tenant, const nlohmann::json& body);
+  Result<int> ObserveNotification(const std::vector<std::string>& tenants,
+                                  const nlohmann::json& body);
 
  private:
   store::Store* store_;
@@ -50,28 +53,34 @@ struct PollOptions {
   std::vector<std::string> resource_types = {"DocumentReference", "Appointment"};
 };
 
-// Polls the EHRs of tenants whose vendor has no subscriptions, with _lastUpdated=gt<last poll>.
-// The last poll's time is held in memory: a restarted node looks back `overlap` from its start.
+// An EHR to poll, and the tenants whose charts it holds (asked at every poll, since the tenants
+// of a shared EHR are those seen so far).
+struct PolledEhr {
+  std::string name;  // for logs: the tenant it serves, or "default"
+  fhir::EhrAdapter* ehr = nullptr;
+  std::function<std::vector<std::string>()> tenants;
+};
+
+// Polls EHRs without subscriptions with _lastUpdated=gt<last poll>. The last poll's time is held
+// in memory: a restarted node looks back `overlap` from its start.
 class EhrPoller {
  public:
-  // `tenants` maps each polled tenant to nothing more than its name; its EHR comes from `ehrs`.
-  EhrPoller(fhir::EhrDirectory& ehrs, EhrChangeObserver& observer, const Clock& clock,
-            std::vector<std::string> tenants, PollOptions options = {});
+  EhrPoller(std::vector<PolledEhr> ehrs, EhrChangeObserver& observer, const Clock& clock,
+            PollOptions options = {});
   ~EhrPoller();
 
   void Start();
   void Stop();  // idempotent
 
-  // Polls every tenant once; returns how many changes were recorded.
+  // Polls every EHR once; returns how many changes were recorded.
   Result<int> PollOnce();
 
  private:
-  Result<int> PollTenant(const std::string& tenant);
+  Result<int> PollEhr(const PolledEhr& polled);
 
-  fhir::EhrDirectory* ehrs_;
+  std::vector<PolledEhr> ehrs_;
   EhrChangeObserver* observer_;
   const Clock* clock_;
-  std::vector<std::string> tenants_;
   PollOptions options_;
   std::map<std::string, TimePoint> polled_until_;  // guarded by poll_mutex_
   std::mutex poll_mutex_;

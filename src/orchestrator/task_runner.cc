@@ -224,9 +224,9 @@ class TaskRun {
 
   Status RecordRefusedWrite(const std::string& agent_name, const fhir::WriteIntent& intent,
                             const Status& refusal, agents::Conclusion& conclusion) {
-    metrics::Increment("medulla_writebacks_total", "Write-backs by resource type and result.",
-                       {{"resource_type", fhir::ResourceTypeFor(intent.kind)},
-                        {"result", "refused"}});
+    metrics::Increment(
+        "medulla_writebacks_total", "Write-backs by resource type and result.",
+        {{"resource_type", fhir::ResourceTypeFor(intent.kind)}, {"result", "refused"}});
     RETURN_IF_ERROR(writer_.Append(event_type::kWritebackFailed,
                                    {{"intent_id", intent.intent_id},
                                     {"reason", refusal.message()},

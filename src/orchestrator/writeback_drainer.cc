@@ -35,14 +35,13 @@ Result<int> WritebackDrainer::DrainDue() {
       break;
     ++attempts;
     const store::WritebackEntry& entry = attempt->entry;
-    Status recorded = AppendLate(*store_, entry.task_id,
-                                 TransitionEvents("integration", entry.tenant,
-                                                  attempt->transitions));
+    Status recorded =
+        AppendLate(*store_, entry.task_id,
+                   TransitionEvents("integration", entry.tenant, attempt->transitions));
     if (!recorded.ok()) {
-      log::Error("orchestrator", "writeback.record_failed",
-                 {{"task", entry.task_id},
-                  {"intent", entry.intent_id},
-                  {"reason", recorded.message()}});
+      log::Error(
+          "orchestrator", "writeback.record_failed",
+          {{"task", entry.task_id}, {"intent", entry.intent_id}, {"reason", recorded.message()}});
     }
   }
   return attempts;

@@ -30,6 +30,8 @@ void ReadWrite(const store::Event& event, Recording& recording) {
   }
   if (event.type == event_type::kWritebackHeld)
     write.status = "held";
+  if (event.type == event_type::kWritebackQueued)
+    write.route = payload.value("route", "fhir");
 }
 
 }  // namespace
@@ -90,7 +92,8 @@ Recording ReadRecording(const std::vector<store::Event>& events) {
           payload.value("purpose", ""));
     }
     if (event.type == event_type::kWritebackConfirmed ||
-        event.type == event_type::kWritebackFailed || event.type == event_type::kWritebackHeld) {
+        event.type == event_type::kWritebackFailed || event.type == event_type::kWritebackHeld ||
+        event.type == event_type::kWritebackQueued) {
       ReadWrite(event, recording);
     }
   }

@@ -28,6 +28,7 @@ struct RecordedToolOutcome {
 
 struct RecordedWrite {
   std::string status;  // confirmed | failed | held
+  std::string route;   // fhir | vendor_api | work_item, as the write was queued
   std::string reference;
   std::string outcome;  // created | existing
   std::string reason;

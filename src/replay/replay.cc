@@ -4,10 +4,12 @@
 
 #include "agents/agent.h"
 #include "auth/grant.h"
+#include "fhir/adapter_factory.h"
 #include "fhir/clinical_data.h"
 #include "fhir/consent.h"
 #include "fhir/fhir_client.h"
 #include "fhir/integration_service.h"
+#include "fhir/vendor_profile.h"
 #include "orchestrator/router.h"
 #include "orchestrator/task_runner.h"
 #include "policy/policy.h"
@@ -24,6 +26,32 @@ using nlohmann::json;
 namespace event_type = store::event_type;
 
 constexpr char kReplayEhrBase[] = "replay://recorded-ehr/fhir/R4";
+
+// A FHIR server that takes every write the recorded EHR took, by the route it was queued on:
+// what went to staff as a work item goes there again; everything else is answered from the
+// recording as FHIR writes.
+fhir::VendorProfile ReplayEhrProfile(const Recording& recording) {
+  fhir::VendorProfile profile;
+  profile.vendor = "replay";
+  profile.display_name = "Recorded EHR";
+  profile.fhir_base = kReplayEhrBase;
+  profile.prefer_return_representation = true;
+  for (fhir::IntentKind kind : {fhir::IntentKind::kDraftNote,
+                                fhir::IntentKind::kFollowUpAppointment, fhir::IntentKind::kClaim}) {
+    fhir::ResourceSupport& support = profile.resources[fhir::ResourceTypeFor(kind)];
+    support.interactions = {"read", "search-type", "create", "update"};
+    support.conditional_create = true;
+    profile.routes[kind] = {store::WritebackRoute::kFhir, fhir::WriteGuard::kConditionalCreate};
+  }
+  for (const auto& [call, outcome] : recording.tools) {
+    for (const fhir::WriteIntent& intent : outcome.intents) {
+      auto write = recording.writes.find(intent.intent_id);
+      if (write != recording.writes.end() && write->second.route == "work_item")
+        profile.routes[intent.kind] = {store::WritebackRoute::kWorkItem, fhir::WriteGuard::kNone};
+    }
+  }
+  return profile;
+}
 
 // Serves the recorded model responses in order; asking for another purpose than the record
 // holds next is itself a divergence.
@@ -163,6 +191,8 @@ std::vector<std::string> DecisionTrace(const std::vector<store::Event>& events) 
       trace.push_back(Line("write failed", p, {"intent_id", "retryable"}));
     if (type == event_type::kWritebackHeld)
       trace.push_back(Line("held", p, {"intent_id"}));
+    if (type == event_type::kWritebackQueued)
+      trace.push_back(Line("queued", p, {"intent_id", "route", "status"}));
     if (type == event_type::kAgentCompleted)
       trace.push_back(Line("agent", p, {"agent", "outcome", "reason"}));
     if (type == event_type::kHandoff)
@@ -182,17 +212,23 @@ Result<ReplayReport> Replay(const std::vector<store::Event>& recorded,
   ManualClock clock(recorded.front().at);
 
   ReplayEhr ehr_client(recording);
-  fhir::FhirClient ehr(kReplayEhrBase, ehr_client);
-  fhir::ClinicalData clinical_data(ehr);
-  fhir::ConsentChecker consent(ehr, clock);
+  fhir::EhrConnection recorded_ehr;
+  recorded_ehr.origin = kReplayEhrBase;
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<fhir::EhrAdapter> ehr,
+      fhir::MakeEhrAdapter(ReplayEhrProfile(recording), recorded_ehr, ehr_client, clock));
+  fhir::EhrDirectory ehrs(std::move(ehr));
   ASSIGN_OR_RETURN(auth::GrantIssuer grants,
                    auth::GrantIssuer::Generate(auth::JwsAlgorithm::kEs256, clock));
   ASSIGN_OR_RETURN(auth::GrantVerifier grant_verifier,
                    auth::GrantVerifier::FromJwks(grants.Jwks(), clock));
   ASSIGN_OR_RETURN(std::unique_ptr<policy::PolicyStore> policy,
                    policy::PolicyStore::Open({options.policy_path}));
-  fhir::IntegrationService integration(ehr, grant_verifier, *policy, fhir::RetryPolicy{1, {}, {}},
-                                       [](std::chrono::milliseconds) {});
+  ReplayStore store(clock);
+  fhir::IntegrationOptions integration_options;
+  integration_options.retry.max_attempts = 1;
+  fhir::IntegrationService integration(ehrs, store, grant_verifier, *policy, nullptr, clock,
+                                       integration_options, [](std::chrono::milliseconds) {});
   ASSIGN_OR_RETURN(tools::ToolRegistry registry,
                    tools::ToolRegistry::Create(tools::BuiltinTools()));
   ASSIGN_OR_RETURN(
@@ -207,15 +243,13 @@ Result<ReplayReport> Replay(const std::vector<store::Event>& recorded,
     offline = model::MakeOfflineProvider();
   }
   model::Provider& model = offline ? *offline : static_cast<model::Provider&>(recorded_model);
-  ReplayStore store(clock);
 
   orchestrator::Services services{.store = &store,
                                   .agents = &agents,
                                   .tools = &registry,
                                   .model = &model,
-                                  .clinical_data = &clinical_data,
+                                  .ehrs = &ehrs,
                                   .integration = &integration,
-                                  .consent = &consent,
                                   .grants = &grants,
                                   .policy = policy.get(),
                                   .run_tool = RecordedTools(recording),

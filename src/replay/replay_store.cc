@@ -1,5 +1,7 @@
 #include "replay/replay_store.h"
 
+#include <algorithm>
+
 namespace medulla::replay {
 
 store::Event ReplayStore::Place(const store::NewEvent& event) {
@@ -106,32 +108,65 @@ Result<int64_t> ReplayStore::QueueDepth() {
   return queued_ ? 1 : 0;
 }
 
-Result<bool> ReplayStore::EnqueueWriteback(const store::WritebackEntry&) {
+// The replayed task's write-backs live only as long as the replay; one task, one worker, so
+// claims need no leases.
+Result<bool> ReplayStore::EnqueueWriteback(const store::WritebackEntry& entry) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (writebacks_.count(entry.intent_id) > 0)
+    return false;
+  store::WritebackEntry stored = entry;
+  stored.order = static_cast<int64_t>(writebacks_.size()) + 1;
+  stored.created_at = stored.updated_at = clock_->Now();
+  writebacks_[entry.intent_id] = stored;
   return true;
 }
 
 Result<std::optional<store::WritebackEntry>> ReplayStore::ClaimWriteback(
     const std::string&, std::chrono::milliseconds) {
-  return std::optional<store::WritebackEntry>();
+  return std::optional<store::WritebackEntry>();  // nothing drains after a replayed task
 }
 
 Result<std::optional<store::WritebackEntry>> ReplayStore::ClaimWritebackById(
-    const std::string&, const std::string&, const std::string&, std::chrono::milliseconds) {
-  return NotFound("a replay keeps no write-backs");
+    const std::string&, const std::string& intent_id, const std::string&,
+    std::chrono::milliseconds) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = writebacks_.find(intent_id);
+  if (found == writebacks_.end())
+    return NotFound("no such write-back in this replay");
+  return std::optional<store::WritebackEntry>(found->second);
 }
 
-Status ReplayStore::UpdateWriteback(const store::WritebackEntry&) {
-  return NotFound("a replay keeps no write-backs");
+Status ReplayStore::UpdateWriteback(const store::WritebackEntry& entry) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = writebacks_.find(entry.intent_id);
+  if (found == writebacks_.end())
+    return NotFound("no such write-back in this replay");
+  found->second = entry;
+  found->second.updated_at = clock_->Now();
+  return Status::Ok();
 }
 
-Result<std::optional<store::WritebackEntry>> ReplayStore::FindWriteback(const std::string&,
-                                                                        const std::string&) {
-  return std::optional<store::WritebackEntry>();
+Result<std::optional<store::WritebackEntry>> ReplayStore::FindWriteback(
+    const std::string&, const std::string& intent_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = writebacks_.find(intent_id);
+  if (found == writebacks_.end())
+    return std::optional<store::WritebackEntry>();
+  return std::optional<store::WritebackEntry>(found->second);
 }
 
 Result<std::vector<store::WritebackEntry>> ReplayStore::ListWritebacks(
-    const store::WritebackFilter&) {
-  return std::vector<store::WritebackEntry>();
+    const store::WritebackFilter& filter) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<store::WritebackEntry> listed;
+  for (const auto& [intent_id, entry] : writebacks_) {
+    if (filter.status && entry.status != *filter.status)
+      continue;
+    listed.push_back(entry);
+  }
+  std::sort(listed.begin(), listed.end(),
+            [](const auto& a, const auto& b) { return a.order < b.order; });
+  return listed;
 }
 
 }  // namespace medulla::replay

@@ -2,6 +2,7 @@
 // replay never touches the durable log it is checking.
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <optional>
 
@@ -50,10 +51,11 @@ class ReplayStore final : public store::Store {
 
   const Clock* clock_;
   std::mutex mutex_;
-  std::string task_id_;               // guarded by mutex_
-  std::string tenant_;                // guarded by mutex_
-  bool queued_ = false;               // guarded by mutex_
-  std::vector<store::Event> events_;  // guarded by mutex_
+  std::string task_id_;                                      // guarded by mutex_
+  std::string tenant_;                                       // guarded by mutex_
+  bool queued_ = false;                                      // guarded by mutex_
+  std::vector<store::Event> events_;                         // guarded by mutex_
+  std::map<std::string, store::WritebackEntry> writebacks_;  // guarded by mutex_
 };
 
 }  // namespace medulla::replay

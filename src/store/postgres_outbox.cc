@@ -176,11 +176,13 @@ Status UpdateWriteback(Connection& connection, const WritebackEntry& entry, int6
   return connection
       .Run(
           "UPDATE writebacks SET status = $3, attempts = $4, next_attempt_at = $5, "
-          "reason = $6, reference = $7, version = $8, updated_at = $9, lease_owner = NULL, "
-          "lease_until = NULL WHERE tenant = $1 AND intent_id = $2",
+          "reason = $6, reference = $7, version = $8, updated_at = $9, task_id = $10, "
+          "intent = $11, lease_owner = NULL, lease_until = NULL "
+          "WHERE tenant = $1 AND intent_id = $2",
           {entry.tenant, entry.intent_id, WritebackStatusName(entry.status),
            std::to_string(entry.attempts), std::to_string(ToMillis(entry.next_attempt_at)),
-           entry.reason, entry.reference, entry.version, std::to_string(now)})
+           entry.reason, entry.reference, entry.version, std::to_string(now), entry.task_id,
+           entry.intent.dump()})
       .status();
 }
 

@@ -207,12 +207,13 @@ Status UpdateWriteback(Database& db, const WritebackEntry& entry, int64_t now) {
   ASSIGN_OR_RETURN(Query update,
                    db.Prepare("UPDATE writebacks SET status = ?, attempts = ?, "
                               "next_attempt_at = ?, reason = ?, reference = ?, version = ?, "
-                              "updated_at = ?, lease_owner = NULL, lease_until = NULL "
-                              "WHERE tenant = ? AND intent_id = ?"));
+                              "updated_at = ?, task_id = ?, intent = ?, lease_owner = NULL, "
+                              "lease_until = NULL WHERE tenant = ? AND intent_id = ?"));
   update.BindText(1, WritebackStatusName(entry.status)).BindInt(2, entry.attempts);
   update.BindInt(3, ToMillis(entry.next_attempt_at)).BindText(4, entry.reason);
   update.BindText(5, entry.reference).BindText(6, entry.version).BindInt(7, now);
-  update.BindText(8, entry.tenant).BindText(9, entry.intent_id);
+  update.BindText(8, entry.task_id).BindText(9, entry.intent.dump());
+  update.BindText(10, entry.tenant).BindText(11, entry.intent_id);
   RETURN_IF_ERROR(update.Run());
   return transaction.Commit();
 }

@@ -119,10 +119,10 @@ class Store {
       const std::string& tenant, const std::string& intent_id, const std::string& worker,
       std::chrono::milliseconds lease_for) = 0;
 
-  // Stores the entry's status, attempts, next_attempt_at, reason, reference and version and
-  // releases its lease, when the entry is still claimed under `entry.fence` (kConflict
-  // otherwise: another claim raised the fence, or this claim was already released by an
-  // update). kNotFound for an unknown intent.
+  // Stores the entry's status, attempts, next_attempt_at, reason, reference, version, task and
+  // intent (a revised intent is attempted again under the same id) and releases its lease, when
+  // the entry is still claimed under `entry.fence` (kConflict otherwise: another claim raised the
+  // fence, or this claim was already released by an update). kNotFound for an unknown intent.
   virtual Status UpdateWriteback(const WritebackEntry& entry) = 0;
 
   // The tenant's entry, or nullopt when the tenant holds no such intent.

@@ -1,5 +1,6 @@
-// Write-back against the sandbox EHR (Medplum's FHIR engine): a repeated or concurrent write
-// of one intent leaves one resource, the EHR's refusals are final, outages are retried.
+// The integration service against the sandbox EHR (Medplum's FHIR engine) and a real SQLite
+// outbox: what it accepts, holds and refuses, how it retries, drains and revises, and that a
+// repeated or concurrent write of one intent leaves one resource.
 #include "fhir/integration_service.h"
 
 #include <gtest/gtest.h>
@@ -9,13 +10,21 @@
 #include <thread>
 
 #include "common/ids.h"
+#include "fhir/adapter_factory.h"
+#include "fhir/resource_mapping.h"
+#include "fhir/validation/validator.h"
+#include "fhir/vendor_profile.h"
 #include "http/client.h"
+#include "store/store.h"
 #include "support/sandbox_environment.h"
+#include "support/temp_dir.h"
 
 namespace medulla::fhir {
 namespace {
 
 using nlohmann::json;
+using store::WritebackEntry;
+using store::WritebackStatus;
 using testing::SandboxEnvironment;
 
 const auto* const kEnvironment = SandboxEnvironment::Register();
@@ -31,12 +40,13 @@ auth::Principal Clinician(const std::string& tenant, std::vector<std::string> sc
   return principal;
 }
 
-WriteIntent DraftNoteFor(const std::string& encounter) {
+WriteIntent DraftNoteFor(const std::string& encounter,
+                         const std::string& patient = "Patient/writeback-patient") {
   WriteIntent intent;
   intent.kind = IntentKind::kDraftNote;
   intent.tenant = "writeback-tests";
   intent.task_id = NewUuid();
-  intent.patient = "Patient/writeback-patient";
+  intent.patient = patient;
   intent.encounter = encounter;
   intent.intent_id = MakeIntentId(intent.tenant, encounter, intent.kind);
   intent.content = {{"subjective", "Cough for a week."},
@@ -47,22 +57,29 @@ WriteIntent DraftNoteFor(const std::string& encounter) {
   return intent;
 }
 
-// Fails the first `failures` calls with kUnavailable, then passes calls through.
+std::string NewEncounter(const std::string& label) {
+  return "Encounter/" + label + "-" + NewUuid().substr(0, 8);
+}
+
+// Fails the first `failures` calls with kUnavailable, then passes calls through; or, while
+// `down` is set, fails every call.
 class FlakyClient final : public http::Client {
  public:
   FlakyClient(http::Client& real, int failures) : real_(real), failures_left_(failures) {}
   Result<http::ClientResponse> Send(const http::ClientRequest& request) override {
     ++calls_;
-    if (failures_left_-- > 0)
+    if (down_ || failures_left_-- > 0)
       return Unavailable("connection reset (injected)");
     return real_.Send(request);
   }
   int calls() const { return calls_; }
+  void set_down(bool down) { down_ = down; }
 
  private:
   http::Client& real_;
   std::atomic<int> failures_left_;
   std::atomic<int> calls_{0};
+  std::atomic<bool> down_{false};
 };
 
 class IntegrationServiceTest : public ::testing::Test {
@@ -72,7 +89,12 @@ class IntegrationServiceTest : public ::testing::Test {
         ehr_(SandboxEnvironment::ehr().fhir_base(), *client_),
         grants_(std::move(auth::GrantIssuer::Generate()).value()),
         verifier_(std::move(auth::GrantVerifier::FromJwks(grants_.Jwks())).value()),
-        policy_(std::move(policy::PolicyStore::Open({"config/policies"})).value()) {}
+        policy_(std::move(policy::PolicyStore::Open({"config/policies"})).value()),
+        clock_(std::chrono::system_clock::now()),
+        store_(std::move(store::OpenSqliteStore(dir_.File("outbox.db"), clock_)).value()),
+        validator_(
+            std::move(validation::Validator::Load(validation::Validator::kDefaultDefinitionsDir))
+                .value()) {}
 
   // Mints the grant a scribe's draft_note call would carry for `intent`.
   std::string GrantFor(const WriteIntent& intent,
@@ -94,8 +116,7 @@ class IntegrationServiceTest : public ::testing::Test {
     return grant.ok() ? grant->token : "";
   }
 
-  WriteIntent GrantedNote(const std::string& encounter) {
-    WriteIntent intent = DraftNoteFor(encounter);
+  WriteIntent Granted(WriteIntent intent) {
     intent.grant = GrantFor(intent);
     return intent;
   }
@@ -107,109 +128,297 @@ class IntegrationServiceTest : public ::testing::Test {
     return found.ok() ? found->size() : 0;
   }
 
-  IntegrationService Service(FhirClient& ehr, std::vector<std::chrono::milliseconds>* waits) {
-    return IntegrationService(ehr, verifier_, *policy_, RetryPolicy{},
-                              [waits](std::chrono::milliseconds wait) {
-                                if (waits != nullptr)
-                                  waits->push_back(wait);
-                              });
+  struct Options {
+    http::Client* client = nullptr;  // the real client when null
+    store::Store* outbox = nullptr;  // the fixture's store when null
+    bool validate = true;
+    RetryPolicy retry;
+    std::vector<std::chrono::milliseconds>* waits = nullptr;
+  };
+
+  IntegrationService& Service() { return Service(Options()); }
+
+  static Options Make(const std::function<void(Options&)>& set) {
+    Options options;
+    set(options);
+    return options;
   }
 
+  IntegrationService& Service(Options options) {
+    Result<VendorProfile> loaded = LoadVendorProfile("config/vendors/generic.yaml");
+    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+    VendorProfile profile = std::move(loaded).value();
+    profile.fhir_base = SandboxEnvironment::ehr().fhir_base();
+    http::Client& client = options.client != nullptr ? *options.client : *client_;
+    EhrConnection connection;
+    connection.origin = SandboxEnvironment::ehr().origin();
+    Result<std::unique_ptr<EhrAdapter>> adapter =
+        MakeEhrAdapter(profile, connection, client, clock_);
+    EXPECT_TRUE(adapter.ok()) << adapter.status().ToString();
+    directories_.push_back(std::make_unique<EhrDirectory>(std::move(adapter).value()));
+
+    IntegrationOptions integration;
+    integration.retry = options.retry;
+    integration.worker = "test-" + NewUuid().substr(0, 8);
+    auto* waits = options.waits;
+    services_.push_back(std::make_unique<IntegrationService>(
+        *directories_.back(), options.outbox != nullptr ? *options.outbox : *store_, verifier_,
+        *policy_, options.validate ? validator_ : nullptr, clock_, integration,
+        [waits](std::chrono::milliseconds wait) {
+          if (waits != nullptr)
+            waits->push_back(wait);
+        }));
+    return *services_.back();
+  }
+
+  // Accepts `intent` and attempts it at once, as a task's step does.
+  WritebackEntry Write(IntegrationService& service, const WriteIntent& intent) {
+    Result<WritebackEntry> accepted = service.Accept(intent);
+    EXPECT_TRUE(accepted.ok()) << accepted.status().ToString();
+    if (!accepted.ok() || accepted->status == WritebackStatus::kHeld)
+      return accepted.ok() ? *accepted : WritebackEntry{};
+    Result<AttemptResult> attempt = service.AttemptNow(intent.tenant, intent.intent_id);
+    EXPECT_TRUE(attempt.ok()) << attempt.status().ToString();
+    return attempt.ok() ? attempt->entry : WritebackEntry{};
+  }
+
+  testing::TempDir dir_;
   std::unique_ptr<http::Client> client_;
   FhirClient ehr_;
   auth::GrantIssuer grants_;
   auth::GrantVerifier verifier_;
   std::unique_ptr<policy::PolicyStore> policy_;
+  ManualClock clock_;
+  std::unique_ptr<store::Store> store_;
+  std::shared_ptr<const validation::Validator> validator_;
+  std::vector<std::unique_ptr<EhrDirectory>> directories_;
+  std::vector<std::unique_ptr<IntegrationService>> services_;
 };
 
-TEST_F(IntegrationServiceTest, RepeatedWriteFindsTheFirstAndLeavesOneResource) {
-  IntegrationService service = Service(ehr_, nullptr);
-  WriteIntent intent = GrantedNote("Encounter/repeat-" + NewUuid().substr(0, 8));
+TEST_F(IntegrationServiceTest, WriteIsConfirmedWithTheEhrsReferenceAndVersion) {
+  IntegrationService& service = Service();
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("confirmed")));
 
-  Result<WriteOutcome> first = service.Write(intent);
-  intent.grant = GrantFor(intent);  // a grant is spent by the write it was minted for
-  Result<WriteOutcome> second = service.Write(intent);
+  WritebackEntry entry = Write(service, intent);
 
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
-  EXPECT_TRUE(first->created);
-  EXPECT_FALSE(second->created);
-  EXPECT_EQ(first->reference, second->reference);
+  EXPECT_EQ(entry.status, WritebackStatus::kConfirmed);
+  EXPECT_EQ(entry.reference.rfind("DocumentReference/", 0), 0u) << entry.reference;
+  EXPECT_FALSE(entry.version.empty());
+  EXPECT_EQ(entry.attempts, 1);
   EXPECT_EQ(StoredWith(intent), 1u);
 }
 
-TEST_F(IntegrationServiceTest, ConcurrentIdenticalWritesLeaveOneResource) {
-  IntegrationService service = Service(ehr_, nullptr);
-  WriteIntent intent = DraftNoteFor("Encounter/race-" + NewUuid().substr(0, 8));
-  std::vector<WriteIntent> granted(8, intent);
-  for (WriteIntent& copy : granted)
-    copy.grant = GrantFor(copy);
-  std::atomic<int> created{0};
-  std::atomic<int> confirmed{0};
+TEST_F(IntegrationServiceTest, SameIntentFromAFreshOutboxFindsTheFirstAndLeavesOneResource) {
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("repeat")));
+  WritebackEntry first = Write(Service(), intent);
+  std::unique_ptr<store::Store> restored =
+      std::move(store::OpenSqliteStore(dir_.File("restored.db"), clock_)).value();
+  WriteIntent again = intent;
+  again.task_id = NewUuid();
+  again = Granted(again);
+
+  WritebackEntry second =
+      Write(Service(Make([&](Options& o) { o.outbox = restored.get(); })), again);
+
+  EXPECT_EQ(second.status, WritebackStatus::kConfirmed);
+  EXPECT_EQ(second.reference, first.reference);
+  EXPECT_EQ(StoredWith(intent), 1u);
+}
+
+TEST_F(IntegrationServiceTest, ConcurrentAttemptsLeaveOneResourceEvenOnARacyFhirServer) {
+  SandboxEnvironment::ehr().SetConditionalCreateMode("racy");
+  IntegrationService& service = Service();
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("race")));
+  ASSERT_TRUE(service.Accept(intent).ok());
 
   std::vector<std::thread> writers;
-  for (int i = 0; i < 8; ++i) {
-    writers.emplace_back([&, i] {
-      Result<WriteOutcome> outcome = service.Write(granted[i]);
-      if (outcome.ok())
+  std::atomic<int> confirmed{0};
+  for (int i = 0; i < 4; ++i) {
+    writers.emplace_back([&] {
+      Result<AttemptResult> attempt = service.AttemptNow(intent.tenant, intent.intent_id);
+      if (attempt.ok() && attempt->entry.status == WritebackStatus::kConfirmed)
         ++confirmed;
-      if (outcome.ok() && outcome->created)
-        ++created;
     });
   }
   for (std::thread& writer : writers)
     writer.join();
+  SandboxEnvironment::ehr().SetConditionalCreateMode("atomic");
 
-  EXPECT_EQ(confirmed.load(), 8);
-  EXPECT_EQ(created.load(), 1);
+  EXPECT_GE(confirmed.load(), 1);
   EXPECT_EQ(StoredWith(intent), 1u);
+  EXPECT_EQ(service.Accept(Granted(intent)).value().status, WritebackStatus::kConfirmed);
 }
 
-TEST_F(IntegrationServiceTest, ResourceTheEhrRefusesIsNotRetried) {
+TEST_F(IntegrationServiceTest, ResourceFailingValidationIsHeldWithItsReasonsAndNeverSent) {
+  FlakyClient counting(*client_, 0);
+  IntegrationService& service = Service(Make([&](Options& o) { o.client = &counting; }));
+  WriteIntent intent = DraftNoteFor(NewEncounter("invalid"));
+  intent.content["date"] = "the fourth of December";
+  intent = Granted(intent);
+
+  WritebackEntry entry = Write(service, intent);
+
+  EXPECT_EQ(entry.status, WritebackStatus::kHeld);
+  EXPECT_NE(entry.reason.find("DocumentReference.date"), std::string::npos) << entry.reason;
+  EXPECT_EQ(entry.reason.find("fourth"), std::string::npos) << "values stay out of reasons";
+  EXPECT_EQ(counting.calls(), 0);
+  EXPECT_EQ(StoredWith(intent), 0u);
+  WritebackEntry listed = store_->FindWriteback(intent.tenant, intent.intent_id).value().value();
+  EXPECT_EQ(listed.status, WritebackStatus::kHeld);
+}
+
+TEST_F(IntegrationServiceTest, ContentTheEhrRefusesIsHeldNotRetried) {
   std::vector<std::chrono::milliseconds> waits;
-  IntegrationService service = Service(ehr_, &waits);
-  WriteIntent intent = GrantedNote("Encounter/invalid-" + NewUuid().substr(0, 8));
-  intent.content["date"] = "yesterday afternoon";
+  IntegrationService& service = Service(Make([&](Options& o) {
+    o.validate = false;
+    o.waits = &waits;
+  }));
+  WriteIntent intent = DraftNoteFor(NewEncounter("refused"));
+  intent.content["date"] = "the fourth of December";
+  intent = Granted(intent);
 
-  Result<WriteOutcome> outcome = service.Write(intent);
+  WritebackEntry entry = Write(service, intent);
 
-  ASSERT_FALSE(outcome.ok());
-  EXPECT_EQ(outcome.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(outcome.status().message().find("refused by the EHR"), std::string::npos);
+  EXPECT_EQ(entry.status, WritebackStatus::kHeld);
+  EXPECT_NE(entry.reason.find("the EHR refused the content"), std::string::npos) << entry.reason;
   EXPECT_TRUE(waits.empty());
   EXPECT_EQ(StoredWith(intent), 0u);
 }
 
 TEST_F(IntegrationServiceTest, OutageIsRetriedWithGrowingBackoffUntilTheWriteLands) {
   FlakyClient flaky(*client_, 2);
-  FhirClient flaky_ehr(SandboxEnvironment::ehr().fhir_base(), flaky);
   std::vector<std::chrono::milliseconds> waits;
-  IntegrationService service = Service(flaky_ehr, &waits);
-  WriteIntent intent = GrantedNote("Encounter/flaky-" + NewUuid().substr(0, 8));
+  IntegrationService& service = Service(Make([&](Options& o) {
+    o.client = &flaky;
+    o.waits = &waits;
+  }));
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("flaky")));
 
-  Result<WriteOutcome> outcome = service.Write(intent);
+  WritebackEntry entry = Write(service, intent);
 
-  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
-  EXPECT_EQ(outcome->attempts, 3);
+  EXPECT_EQ(entry.status, WritebackStatus::kConfirmed);
+  EXPECT_EQ(entry.attempts, 3);
   ASSERT_EQ(waits.size(), 2u);
-  EXPECT_GE(waits[0].count(), 50);
-  EXPECT_LE(waits[0].count(), 100);
-  EXPECT_GE(waits[1].count(), 100);
-  EXPECT_LE(waits[1].count(), 200);
+  EXPECT_LE(waits[0], RetryPolicy{}.first_backoff);
+  EXPECT_GE(waits[1], RetryPolicy{}.first_backoff);
   EXPECT_EQ(StoredWith(intent), 1u);
 }
 
-TEST_F(IntegrationServiceTest, UnreachableEhrFailsRetryablyAfterEveryAttempt) {
-  auto client = http::MakeClient();
-  FhirClient closed("http://127.0.0.1:1/fhir/R4", *client);
-  std::vector<std::chrono::milliseconds> waits;
-  IntegrationService service = Service(closed, &waits);
+TEST_F(IntegrationServiceTest, WritesQueueWhileTheEhrIsDownAndDrainInOrderPerPatient) {
+  FlakyClient flaky(*client_, 0);
+  flaky.set_down(true);
+  IntegrationService& service = Service(Make([&](Options& o) {
+    o.client = &flaky;
+    o.retry.max_attempts = 2;
+  }));
+  const std::string patient = "Patient/drain-" + NewUuid().substr(0, 8);
+  WriteIntent earlier = Granted(DraftNoteFor(NewEncounter("earlier"), patient));
+  WriteIntent later = Granted(DraftNoteFor(NewEncounter("later"), patient));
 
-  Result<WriteOutcome> outcome = service.Write(GrantedNote("Encounter/closed"));
+  EXPECT_EQ(Write(service, earlier).status, WritebackStatus::kRetrying);
+  EXPECT_EQ(Write(service, later).status, WritebackStatus::kPending)
+      << "a later write of the same patient waits behind the earlier one";
+  flaky.set_down(false);
+  clock_.Advance(std::chrono::minutes(1));
 
-  ASSERT_FALSE(outcome.ok());
-  EXPECT_TRUE(IsRetryable(outcome.status()));
-  EXPECT_EQ(waits.size(), static_cast<size_t>(RetryPolicy{}.max_attempts - 1));
+  std::vector<std::string> drained;
+  while (true) {
+    Result<std::optional<AttemptResult>> attempt = service.DrainOne();
+    ASSERT_TRUE(attempt.ok()) << attempt.status().ToString();
+    if (!*attempt)
+      break;
+    EXPECT_EQ((*attempt)->entry.status, WritebackStatus::kConfirmed);
+    drained.push_back((*attempt)->entry.intent_id);
+  }
+  EXPECT_EQ(drained, (std::vector<std::string>{earlier.intent_id, later.intent_id}));
+  EXPECT_EQ(StoredWith(earlier), 1u);
+  EXPECT_EQ(StoredWith(later), 1u);
+}
+
+TEST_F(IntegrationServiceTest, RetryingIntentFailsOnceItsAttemptsAreSpent) {
+  FlakyClient flaky(*client_, 0);
+  flaky.set_down(true);
+  IntegrationService& service = Service(Make([&](Options& o) {
+    o.client = &flaky;
+    o.retry.max_attempts = 3;
+    o.retry.max_total_attempts = 3;
+  }));
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("give-up")));
+
+  WritebackEntry entry = Write(service, intent);
+
+  EXPECT_EQ(entry.status, WritebackStatus::kFailed);
+  EXPECT_NE(entry.reason.find("gave up after 3 attempts"), std::string::npos) << entry.reason;
+}
+
+TEST_F(IntegrationServiceTest, RetryAfterFromTheEhrIsHonoured) {
+  SandboxEnvironment::ehr().SetFaults(
+      {{"rate", 1.0}, {"kinds", {"429"}}, {"paths", "DocumentReference"}});
+  IntegrationService& service = Service(Make([&](Options& o) { o.retry.max_attempts = 1; }));
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("slow-down")));
+
+  WritebackEntry entry = Write(service, intent);
+  SandboxEnvironment::ehr().ClearFaults();
+
+  EXPECT_EQ(entry.status, WritebackStatus::kRetrying);
+  EXPECT_GE(entry.next_attempt_at - clock_.Now(), std::chrono::seconds(1));
+}
+
+TEST_F(IntegrationServiceTest, RevisedDraftReplacesTheEhrCopyUnderIfMatch) {
+  IntegrationService& service = Service();
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("revised")));
+  WritebackEntry first = Write(service, intent);
+  WriteIntent revision = intent;
+  revision.task_id = NewUuid();
+  revision.content["plan"] = "Rest, fluids, and return in a week if no better.";
+  revision = Granted(revision);
+
+  WritebackEntry revised = Write(service, revision);
+
+  EXPECT_EQ(revised.status, WritebackStatus::kConfirmed) << revised.reason;
+  EXPECT_EQ(revised.reference, first.reference);
+  EXPECT_NE(revised.version, first.version);
+  EXPECT_EQ(revised.task_id, revision.task_id);
+  json held = ehr_.Read(first.reference).value();
+  EXPECT_EQ(held["content"][0]["attachment"]["data"],
+            ToResource(revision).value()["content"][0]["attachment"]["data"]);
+  EXPECT_EQ(StoredWith(intent), 1u);
+}
+
+TEST_F(IntegrationServiceTest, RevisionOfANoteSignedInTheEhrIsHeldForReview) {
+  IntegrationService& service = Service();
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("signed")));
+  WritebackEntry first = Write(service, intent);
+  json signed_note = ehr_.Read(first.reference).value();
+  signed_note["docStatus"] = "final";
+  ASSERT_TRUE(ehr_.Update(first.reference, signed_note, "").status.ok());
+  WriteIntent revision = intent;
+  revision.content["plan"] = "A different plan.";
+  revision = Granted(revision);
+
+  WritebackEntry revised = Write(service, revision);
+
+  EXPECT_EQ(revised.status, WritebackStatus::kHeld);
+  EXPECT_NE(revised.reason.find("changed in the EHR"), std::string::npos) << revised.reason;
+  EXPECT_EQ(ehr_.Read(first.reference).value()["docStatus"], "final");
+}
+
+TEST_F(IntegrationServiceTest, RevisionThatKeepsMeetingVersionConflictsIsHeld) {
+  IntegrationService& service = Service();
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("conflict")));
+  WritebackEntry first = Write(service, intent);
+  SandboxEnvironment::ehr().SetFaults(
+      {{"rate", 1.0}, {"kinds", {"412"}}, {"paths", "DocumentReference/[^/?]+"}});
+  WriteIntent revision = intent;
+  revision.content["plan"] = "Another plan.";
+  revision = Granted(revision);
+
+  WritebackEntry revised = Write(service, revision);
+  SandboxEnvironment::ehr().ClearFaults();
+
+  EXPECT_EQ(revised.status, WritebackStatus::kHeld);
+  EXPECT_NE(revised.reason.find("kept changing"), std::string::npos) << revised.reason;
+  EXPECT_EQ(first.reference, revised.reference);
 }
 
 struct GrantMisuse {
@@ -221,18 +430,18 @@ struct GrantMisuse {
 class GrantRefusalTest : public IntegrationServiceTest,
                          public ::testing::WithParamInterface<GrantMisuse> {};
 
-TEST_P(GrantRefusalTest, IsRefusedBeforeAnythingReachesTheEhr) {
-  std::vector<std::chrono::milliseconds> waits;
-  IntegrationService service = Service(ehr_, &waits);
-  WriteIntent intent = GrantedNote("Encounter/misuse-" + NewUuid().substr(0, 8));
+TEST_P(GrantRefusalTest, IsRefusedAndNothingIsQueued) {
+  IntegrationService& service = Service();
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("misuse")));
   GetParam().misuse(intent);
 
-  Result<WriteOutcome> outcome = service.Write(intent);
+  Result<WritebackEntry> accepted = service.Accept(intent);
 
-  ASSERT_FALSE(outcome.ok());
-  EXPECT_EQ(outcome.status().code(), StatusCode::kPermissionDenied);
-  EXPECT_NE(outcome.status().message().find(GetParam().reason), std::string::npos)
-      << outcome.status().message();
+  ASSERT_FALSE(accepted.ok());
+  EXPECT_EQ(accepted.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(accepted.status().message().find(GetParam().reason), std::string::npos)
+      << accepted.status().message();
+  EXPECT_FALSE(store_->FindWriteback(intent.tenant, intent.intent_id).value().has_value());
   EXPECT_EQ(StoredWith(intent), 0u);
 }
 
@@ -250,27 +459,27 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<GrantMisuse>& info) { return info.param.name; });
 
 TEST_F(IntegrationServiceTest, GrantWhoseScopeDoesNotCoverTheWriteIsRefused) {
-  IntegrationService service = Service(ehr_, nullptr);
-  WriteIntent intent = DraftNoteFor("Encounter/narrow-" + NewUuid().substr(0, 8));
+  IntegrationService& service = Service();
+  WriteIntent intent = DraftNoteFor(NewEncounter("narrow"));
   intent.grant = GrantFor(intent, {"user/Appointment.c"});
 
-  Result<WriteOutcome> outcome = service.Write(intent);
+  Result<WritebackEntry> accepted = service.Accept(intent);
 
-  ASSERT_FALSE(outcome.ok());
-  EXPECT_EQ(outcome.status().code(), StatusCode::kPermissionDenied);
+  ASSERT_FALSE(accepted.ok());
+  EXPECT_EQ(accepted.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(StoredWith(intent), 0u);
 }
 
 TEST_F(IntegrationServiceTest, PolicyRefusesANoteFromTheFrontDeskAndNamesWhy) {
-  IntegrationService service = Service(ehr_, nullptr);
-  WriteIntent intent = DraftNoteFor("Encounter/front-desk-" + NewUuid().substr(0, 8));
+  IntegrationService& service = Service();
+  WriteIntent intent = DraftNoteFor(NewEncounter("front-desk"));
   intent.grant = GrantFor(intent, {"user/DocumentReference.c"}, {"front_desk"});
   WriteAudit audit;
 
-  Result<WriteOutcome> outcome = service.Write(intent, &audit);
+  Result<WritebackEntry> accepted = service.Accept(intent, &audit);
 
-  ASSERT_FALSE(outcome.ok());
-  EXPECT_EQ(outcome.status().code(), StatusCode::kPermissionDenied);
+  ASSERT_FALSE(accepted.ok());
+  EXPECT_EQ(accepted.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(audit.policy["effect"], "deny");
   EXPECT_EQ(audit.policy["point"], "integration");
   EXPECT_EQ(audit.policy["action"], "fhir:create:DocumentReference");
@@ -278,28 +487,28 @@ TEST_F(IntegrationServiceTest, PolicyRefusesANoteFromTheFrontDeskAndNamesWhy) {
 }
 
 TEST_F(IntegrationServiceTest, PolicyExplicitlyDeniesWritesForResearch) {
-  IntegrationService service = Service(ehr_, nullptr);
-  WriteIntent intent = DraftNoteFor("Encounter/research-" + NewUuid().substr(0, 8));
+  IntegrationService& service = Service();
+  WriteIntent intent = DraftNoteFor(NewEncounter("research"));
   intent.grant = GrantFor(intent, {"user/DocumentReference.c"}, {"clinician"}, "research");
   WriteAudit audit;
 
-  Result<WriteOutcome> outcome = service.Write(intent, &audit);
+  Result<WritebackEntry> accepted = service.Accept(intent, &audit);
 
-  ASSERT_FALSE(outcome.ok());
+  ASSERT_FALSE(accepted.ok());
   EXPECT_EQ(audit.policy["statement"], "DenyWritesForResearch");
-  EXPECT_NE(outcome.status().message().find("DenyWritesForResearch"), std::string::npos);
+  EXPECT_NE(accepted.status().message().find("DenyWritesForResearch"), std::string::npos);
   EXPECT_EQ(StoredWith(intent), 0u);
 }
 
 TEST_F(IntegrationServiceTest, ReplayedGrantIsRefused) {
-  IntegrationService service = Service(ehr_, nullptr);
-  WriteIntent intent = GrantedNote("Encounter/replay-" + NewUuid().substr(0, 8));
-  ASSERT_TRUE(service.Write(intent).ok());
+  IntegrationService& service = Service();
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("replay")));
+  ASSERT_TRUE(service.Accept(intent).ok());
 
-  Result<WriteOutcome> replayed = service.Write(intent);
+  Result<WritebackEntry> replayed = service.Accept(intent);
 
   ASSERT_FALSE(replayed.ok());
-  EXPECT_NE(replayed.status().message().find("already used"), std::string::npos);
+  EXPECT_EQ(replayed.status().code(), StatusCode::kPermissionDenied);
 }
 
 }  // namespace

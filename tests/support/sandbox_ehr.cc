@@ -76,6 +76,11 @@ nlohmann::json SandboxEhr::ClearFaults() const {
   return AdminCall("DELETE", admin_base_ + "/__admin/faults", nullptr);
 }
 
+nlohmann::json SandboxEhr::SetConditionalCreateMode(const std::string& mode) const {
+  return AdminCall("POST", admin_base_ + "/__admin/conditional-create",
+                   {{"mode", mode}, {"pause_ms", 50}});
+}
+
 nlohmann::json SandboxEhr::Duplicates(const std::string& persona, const std::string& system) const {
   return AdminCall("GET",
                    admin_base_ + "/__admin/duplicates?system=" + http::UrlEncode(system) +

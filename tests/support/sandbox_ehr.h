@@ -38,6 +38,10 @@ class SandboxEhr {
   nlohmann::json SetFaults(const nlohmann::json& faults) const;
   nlohmann::json ClearFaults() const;
   // Identifier values held by more than one resource in the persona, under `system`.
+  // "atomic" or "racy": whether the generic persona's conditional create checks and creates in
+  // one step, or in two with a pause between as common FHIR servers do.
+  nlohmann::json SetConditionalCreateMode(const std::string& mode) const;
+
   nlohmann::json Duplicates(const std::string& persona, const std::string& system) const;
 
  private:
