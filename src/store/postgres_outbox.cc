@@ -19,7 +19,8 @@ constexpr char kColumns[] =
     "updated_at, lease_owner, lease_until, fence";
 
 // The entries a worker drains, and the only ones that hold back a later entry of their
-// patient. Unqualified, so it reads the innermost table of whichever query it joins.
+// patient. Unqualified, so it reads the innermost table of whichever query it joins. Word for
+// word the condition of the schema's partial indexes, so that claims use them.
 constexpr char kUnfinishedOnWorkerRoutes[] =
     "status IN ('pending', 'retrying') AND route IN ('fhir', 'vendor_api')";
 

@@ -106,6 +106,16 @@ CREATE INDEX writebacks_due ON writebacks (status, next_attempt_at);
 CREATE INDEX writebacks_by_patient ON writebacks (tenant, patient, position);
 CREATE INDEX writebacks_by_task ON writebacks (tenant, task_id, position);
 )sql",
+    // Version 3: claims read only unfinished entries, in order, so their cost follows how many
+    // wait rather than how many were ever written. The conditions match the claim's exactly.
+    R"sql(
+DROP INDEX writebacks_due;
+DROP INDEX writebacks_by_patient;
+CREATE INDEX writebacks_unfinished ON writebacks (position)
+  WHERE status IN ('pending', 'retrying') AND route IN ('fhir', 'vendor_api');
+CREATE INDEX writebacks_unfinished_by_patient ON writebacks (tenant, patient, position)
+  WHERE status IN ('pending', 'retrying') AND route IN ('fhir', 'vendor_api');
+)sql",
 };
 
 Result<int> CurrentVersion(Connection& connection) {

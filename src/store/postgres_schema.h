@@ -7,7 +7,7 @@
 namespace medulla::store::postgres {
 
 // The schema version this build writes and understands.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Brings the schema in the connection's search_path up to kSchemaVersion in one
 // transaction, under an advisory lock so that nodes starting together migrate once.

@@ -7,7 +7,7 @@
 namespace medulla::store::sqlite {
 
 // The schema version this build writes and understands.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 // Sets the connection's pragmas (WAL, full sync, foreign keys, busy timeout), then brings
 // the schema up to kSchemaVersion in one transaction. kFailedPrecondition when the file was

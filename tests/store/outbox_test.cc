@@ -415,6 +415,22 @@ TEST_P(OutboxTest, EntriesOutliveAReopenedStore) {
   EXPECT_EQ(NextClaimed(), "intent-1");
 }
 
+TEST_P(OutboxTest, AStoreFromBeforeTheOutboxGainsItWhenOpened) {
+  std::string task_id = FinishedTask();
+  store_.reset();
+  // The outbox arrived in each engine's two latest schema versions: its table, then indexes.
+  RawSqlOutcome downgraded =
+      RunRawSql("DROP TABLE writebacks; DELETE FROM schema_version WHERE version >= " +
+                std::to_string(SchemaVersion() - 1) + ";");
+  ASSERT_TRUE(downgraded.ok) << downgraded.message;
+
+  Open();
+
+  Enqueue(Entry("intent-1", task_id));
+  EXPECT_EQ(NextClaimed(), "intent-1");
+  EXPECT_EQ(store_->ReadTask(task_id)->size(), 1u);
+}
+
 constexpr int kEntries = 30;
 constexpr int kWriters = 4;
 
