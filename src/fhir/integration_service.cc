@@ -186,7 +186,9 @@ Result<WritebackEntry> IntegrationService::Accept(const WriteIntent& intent, Wri
   ASSIGN_OR_RETURN(bool queued, outbox_->EnqueueWriteback(entry));
   ASSIGN_OR_RETURN(std::optional<WritebackEntry> stored,
                    outbox_->FindWriteback(intent.tenant, intent.intent_id));
-  if (stored && !queued && stored->intent.value("resource", json()) != resource) {
+  if (stored && !queued &&
+      ClinicalContentOf(stored->intent.value("resource", json::object())) !=
+          ClinicalContentOf(resource)) {
     ASSIGN_OR_RETURN(stored, Revise(entry));
   }
   if (!stored)

@@ -16,12 +16,6 @@ namespace event_type = store::event_type;
 
 constexpr std::chrono::seconds kLease{30};
 
-json ContentOf(json resource) {
-  resource.erase("id");
-  resource.erase("meta");
-  return resource;
-}
-
 std::string VersionOf(const json& resource) {
   if (!resource.contains("meta") || !resource["meta"].contains("versionId"))
     return "";
@@ -150,7 +144,7 @@ void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& rep
   }
   // Vendor APIs reshape what they store; only presence and uniqueness can be compared there.
   const json written = entry.intent.value("resource", json::object());
-  if (entry.route != store::WritebackRoute::kFhir || ContentOf(copy) == ContentOf(written)) {
+  if (entry.route != store::WritebackRoute::kFhir || ClinicalContentOf(copy) == ClinicalContentOf(written)) {
     ++report.as_written;
     if (!unchanged_since_last_time)
       transitions.push_back(Reconciled(entry, "as written"));

@@ -197,6 +197,17 @@ Result<nlohmann::json> ToResource(const WriteIntent& intent) {
   return Internal("unmapped intent kind");
 }
 
+nlohmann::json ClinicalContentOf(nlohmann::json resource) {
+  resource.erase("id");
+  resource.erase("meta");
+  const std::string type = resource.value("resourceType", "");
+  if (type == "DocumentReference")
+    resource.erase("date");
+  if (type == "Claim")
+    resource.erase("created");
+  return resource;
+}
+
 bool IsStillMedullaDraft(const nlohmann::json& resource) {
   const std::string type = resource.value("resourceType", "");
   if (type == "DocumentReference")

@@ -19,6 +19,11 @@ namespace medulla::fhir {
 // Returns the resource for `intent`, or kInvalidArgument naming the first missing field.
 Result<nlohmann::json> ToResource(const WriteIntent& intent);
 
+// What a resource says clinically: without the EHR's id and meta, and without the instants that
+// only record when it was drafted (a note's date, a claim's created), so that the same visit
+// drafted again is the same write, while a changed plan or code is a revision.
+nlohmann::json ClinicalContentOf(nlohmann::json resource);
+
 // True while a resource Medulla wrote is still its own draft in the EHR: a note not yet signed
 // (docStatus preliminary), an appointment not yet confirmed (proposed), a claim not yet
 // submitted (draft). Once the EHR's people have taken it over, Medulla no longer changes it.

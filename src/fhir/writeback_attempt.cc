@@ -19,13 +19,6 @@ WritebackTransition Transition(const char* type, const WritebackEntry& entry, js
   return {type, std::move(fields)};
 }
 
-// What the EHR holds, without what the EHR adds to every resource it stores.
-json ContentOf(json resource) {
-  resource.erase("id");
-  resource.erase("meta");
-  return resource;
-}
-
 std::string VersionOf(const json& resource) {
   if (!resource.contains("meta") || !resource["meta"].contains("versionId"))
     return "";
@@ -111,7 +104,7 @@ static void ApplyRevision(EhrAdapter& ehr, WritebackEntry& entry, const json& re
       Confirm(entry, created.reference, created.version, "existing", transitions);
       return;
     }
-    if (ContentOf(*held) == ContentOf(resource)) {
+    if (ClinicalContentOf(*held) == ClinicalContentOf(resource)) {
       Confirm(entry, created.reference, VersionOf(*held), "existing", transitions);
       return;
     }
