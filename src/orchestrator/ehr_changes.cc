@@ -91,9 +91,10 @@ Result<bool> EhrChangeObserver::Observe(const std::vector<std::string>& tenants,
   const std::string& tenant = entry->tenant;
 
   const std::string version = VersionOf(resource);
-  const bool own_write =
-      fhir::IsStillMedullaDraft(resource) && (version.empty() || version == entry->version);
-  if (own_write)
+  // Medulla's own write seen again (a notification of its create) is no change; what differs
+  // from it clinically is, whatever its version.
+  const json written = entry->intent.value("resource", json::object());
+  if (fhir::ClinicalContentOf(resource) == fhir::ClinicalContentOf(written))
     return false;
   const std::string change = ChangeShownBy(resource);
   ASSIGN_OR_RETURN(std::vector<store::Event> events, store_->ReadTask(entry->task_id));
