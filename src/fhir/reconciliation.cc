@@ -54,7 +54,8 @@ Reconciler::Reconciler(EhrDirectory& ehrs, store::Store& outbox, const Clock& cl
     : ehrs_(&ehrs), outbox_(&outbox), clock_(&clock), worker_(std::move(worker)) {}
 
 Result<ReconciliationReport> Reconciler::Reconcile(const std::string& tenant, size_t limit) {
-  ReconciliationReport report;
+  // Listed before any is changed, so that an entry reconciled now is not met again below.
+  std::vector<WritebackEntry> candidates;
   for (WritebackStatus status :
        {WritebackStatus::kConfirmed, WritebackStatus::kReconciled, WritebackStatus::kFailed}) {
     store::WritebackFilter filter;
@@ -62,25 +63,27 @@ Result<ReconciliationReport> Reconciler::Reconcile(const std::string& tenant, si
     filter.status = status;
     filter.limit = limit;
     ASSIGN_OR_RETURN(std::vector<WritebackEntry> listed, outbox_->ListWritebacks(filter));
+    candidates.insert(candidates.end(), listed.begin(), listed.end());
+  }
 
-    for (const WritebackEntry& candidate : listed) {
-      if (!IsReconcilable(candidate))
-        continue;
-      Result<std::optional<WritebackEntry>> claimed = outbox_->ClaimWritebackById(
-          tenant, candidate.intent_id, worker_ + "/" + NewUuid(), kLease);
-      if (!claimed.ok() || !*claimed) {
-        ++report.skipped;
-        continue;
-      }
-
-      WritebackEntry entry = std::move(**claimed);
-      std::vector<WritebackTransition> transitions;
-      ++report.checked;
-      ReconcileEntry(entry, report, transitions);
-      RETURN_IF_ERROR(outbox_->UpdateWriteback(entry));
-      if (!transitions.empty())
-        report.changes.push_back({entry, std::move(transitions)});
+  ReconciliationReport report;
+  for (const WritebackEntry& candidate : candidates) {
+    if (!IsReconcilable(candidate))
+      continue;
+    Result<std::optional<WritebackEntry>> claimed =
+        outbox_->ClaimWritebackById(tenant, candidate.intent_id, worker_ + "/" + NewUuid(), kLease);
+    if (!claimed.ok() || !*claimed) {
+      ++report.skipped;
+      continue;
     }
+
+    WritebackEntry entry = std::move(**claimed);
+    std::vector<WritebackTransition> transitions;
+    ++report.checked;
+    ReconcileEntry(entry, report, transitions);
+    RETURN_IF_ERROR(outbox_->UpdateWriteback(entry));
+    if (!transitions.empty())
+      report.changes.push_back({entry, std::move(transitions)});
   }
   log::Info("fhir", "reconciliation.finished",
             {{"tenant", tenant},
@@ -144,7 +147,8 @@ void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& rep
   }
   // Vendor APIs reshape what they store; only presence and uniqueness can be compared there.
   const json written = entry.intent.value("resource", json::object());
-  if (entry.route != store::WritebackRoute::kFhir || ClinicalContentOf(copy) == ClinicalContentOf(written)) {
+  if (entry.route != store::WritebackRoute::kFhir ||
+      ClinicalContentOf(copy) == ClinicalContentOf(written)) {
     ++report.as_written;
     if (!unchanged_since_last_time)
       transitions.push_back(Reconciled(entry, "as written"));

@@ -17,7 +17,10 @@ class SandboxEnvironment : public ::testing::Environment {
 
   static SandboxEhr& ehr() { return *instance_->sandbox_; }
 
+  // Idempotent, so that every test file of a binary may register it.
   static SandboxEnvironment* Register() {
+    if (instance_ != nullptr)
+      return instance_;
     instance_ = new SandboxEnvironment();
     ::testing::AddGlobalTestEnvironment(instance_);  // gtest takes ownership
     return instance_;
