@@ -4,6 +4,7 @@
 
 #include "cli/audit_commands.h"
 #include "cli/commands.h"
+#include "cli/ehr_commands.h"
 #include "cli/writeback_commands.h"
 #include "policy/explain_command.h"
 
@@ -167,6 +168,30 @@ void AddWriteback(CLI::App& app, int& exit_code) {
   complete->add_option("--by", options->by, "Who entered it")->required();
   complete->add_option("--reference", options->reference, "What the EHR created: Type/id");
   complete->callback(run(medulla::cli::RunWritebackComplete));
+
+  auto ehr_options = std::make_shared<medulla::cli::EhrCommandOptions>();
+  CLI::App* reconcile = writeback->add_subcommand(
+      "reconcile", "Compare a tenant's write-backs with its EHR, repair and flag");
+  reconcile->add_option("--config", ehr_options->config_path, "YAML configuration file");
+  reconcile->add_option("--tenant", ehr_options->tenant, "Tenant to reconcile")->required();
+  reconcile->add_flag("--json", ehr_options->json, "Print JSON");
+  reconcile->callback(
+      [ehr_options, &exit_code] { exit_code = medulla::cli::RunWritebackReconcile(*ehr_options); });
+
+  CLI::App* drain = writeback->add_subcommand("drain", "Attempt every write-back due now");
+  drain->add_option("--config", ehr_options->config_path, "YAML configuration file");
+  drain->callback(
+      [ehr_options, &exit_code] { exit_code = medulla::cli::RunWritebackDrain(*ehr_options); });
+}
+
+void AddEhr(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<medulla::cli::EhrCommandOptions>();
+  CLI::App* ehr = app.add_subcommand("ehr", "The tenants' EHR connections");
+  ehr->require_subcommand(1);
+  CLI::App* clients = ehr->add_subcommand(
+      "clients", "Print the client id and public JWKS to register with each tenant's EHR");
+  clients->add_option("--config", options->config_path, "YAML configuration file");
+  clients->callback([options, &exit_code] { exit_code = medulla::cli::RunEhrClients(*options); });
 }
 
 }  // namespace
@@ -186,6 +211,7 @@ int main(int argc, char** argv) {
   AddPolicy(app, policy_explain, exit_code);
   AddAudit(app, exit_code);
   AddWriteback(app, exit_code);
+  AddEhr(app, exit_code);
   medulla::cli::ReplayCommandOptions replay;
   AddReplay(app, replay, exit_code);
   medulla::cli::MigrateOptions migrate;
