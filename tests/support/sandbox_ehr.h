@@ -20,8 +20,14 @@ class SandboxEhr {
   const std::string& fhir_base() const { return fhir_base_; }    // ".../fhir/R4"
   const std::string& admin_base() const { return admin_base_; }  // "http://127.0.0.1:port"
 
-  // The origin the vendor personas' paths hang off (the same as admin_base()).
+  // The sandbox's own origin (the same as admin_base()).
   const std::string& origin() const { return admin_base_; }
+
+  // What a vendor profile's {origin} is for `persona`: the sandbox serves each vendor under a
+  // path prefix of its name, where the real vendor has a host of its own ("generic" has none).
+  std::string PersonaOrigin(const std::string& persona) const {
+    return persona == "generic" ? admin_base_ : admin_base_ + "/" + persona;
+  }
 
   // The tenant segment each persona serves by default ("FEIGCD" for ecw, "195900" for athena's
   // REST practice id); empty for personas without one.

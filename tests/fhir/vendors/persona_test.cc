@@ -36,7 +36,7 @@ class PersonaTest : public ::testing::Test {
     Result<VendorProfile> profile = LoadVendorProfile("config/vendors/" + persona + ".yaml");
     EXPECT_TRUE(profile.ok()) << profile.status().ToString();
     EhrConnection connection;
-    connection.origin = ehr().origin();
+    connection.origin = ehr().PersonaOrigin(persona);
     connection.segment = SandboxEhr::PersonaSegment(persona);
 
     if (profile->auth.kind == EhrAuthKind::kSmartBackendServices) {

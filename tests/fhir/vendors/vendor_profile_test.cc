@@ -100,9 +100,9 @@ TEST(VendorProfiles, ShippedProfilesStateTheVendorsQuirks) {
   EXPECT_EQ(profiles->at("athena").paging, PagingStyle::kCursor);
   EXPECT_EQ(profiles->at("generic").auth.kind, EhrAuthKind::kNone);
   EXPECT_EQ(ExpandUrlPattern(profiles->at("ecw").fhir_base, "http://h:1", "FEIGCD"),
-            "http://h:1/ecw/fhir/r4/FEIGCD");
+            "http://h:1/fhir/r4/FEIGCD");
   EXPECT_EQ(ExpandUrlPattern(profiles->at("veradigm").token_url, "http://h:1", "CP00101"),
-            "http://h:1/veradigm/fhirroute/authorizationV2/CP00101/connect/token");
+            "http://h:1/fhirroute/authorizationV2/CP00101/connect/token");
 }
 
 TEST_F(VendorProfileFiles, MinimalProfileLoads) {
