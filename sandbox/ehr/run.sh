@@ -20,7 +20,10 @@ usage() {
 
 install_modules() {
   local modules="$EHR_DIR/node_modules"
-  if [[ -d "$modules" && "$modules" -nt "$EHR_DIR/package-lock.json" ]]; then
+  # A folder emptied by an interrupted install is newer than the lock file too: look for the
+  # engine itself.
+  if [[ -f "$modules/@medplum/fhir-router/package.json" && \
+        "$modules" -nt "$EHR_DIR/package-lock.json" ]]; then
     return
   fi
   echo "installing sandbox EHR node modules" >&2

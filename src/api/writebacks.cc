@@ -107,7 +107,9 @@ Result<size_t> ParseLimit(const http::Request& request) {
 
 Result<store::WritebackFilter> ParseFilter(const http::Request& request,
                                            const std::string& tenant) {
-  store::WritebackFilter filter{tenant, std::nullopt, std::nullopt, "", kDefaultLimit};
+  store::WritebackFilter filter;
+  filter.tenant = tenant;
+  filter.limit = kDefaultLimit;
   if (auto status = request.query.find("status"); status != request.query.end()) {
     ASSIGN_OR_RETURN(filter.status, store::ParseWritebackStatus(status->second));
   }

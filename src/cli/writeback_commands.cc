@@ -47,8 +47,10 @@ Result<store::WritebackFilter> FilterOf(const WritebackCommandOptions& options) 
   if (options.limit < 1)
     return InvalidArgument("--limit must be at least 1");
 
-  store::WritebackFilter filter{options.tenant, std::nullopt, std::nullopt, options.task_id,
-                                options.limit};
+  store::WritebackFilter filter;
+  filter.tenant = options.tenant;
+  filter.task_id = options.task_id;
+  filter.limit = options.limit;
   if (!options.status.empty()) {
     ASSIGN_OR_RETURN(filter.status, store::ParseWritebackStatus(options.status));
   }

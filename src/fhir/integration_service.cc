@@ -206,8 +206,8 @@ Result<WritebackEntry> IntegrationService::Accept(const WriteIntent& intent, Wri
 // the EHR's copy if it is still Medulla's draft (see writeback_attempt.cc).
 Result<std::optional<WritebackEntry>> IntegrationService::Revise(const WritebackEntry& revision) {
   ASSIGN_OR_RETURN(std::optional<WritebackEntry> claimed,
-                   outbox_->ClaimWritebackById(revision.tenant, revision.intent_id,
-                                               Claimant(), options_.lease_for));
+                   outbox_->ClaimWritebackById(revision.tenant, revision.intent_id, Claimant(),
+                                               options_.lease_for));
   if (!claimed)
     return Unavailable("the intent is being written; its revision can be sent again shortly");
 
@@ -226,18 +226,19 @@ Result<std::optional<WritebackEntry>> IntegrationService::Revise(const Writeback
 
 bool IntegrationService::WaitsBehindEarlierWrite(const WritebackEntry& entry) {
   for (WritebackStatus status : {WritebackStatus::kPending, WritebackStatus::kRetrying}) {
-    store::WritebackFilter filter;
-    filter.tenant = entry.tenant;
-    filter.status = status;
-    filter.limit = 1000;
-    Result<std::vector<WritebackEntry>> unfinished = outbox_->ListWritebacks(filter);
-    if (!unfinished.ok())
-      return true;  // unsure: leave it to the drainer, which keeps the order
-    for (const WritebackEntry& other : *unfinished) {
-      if (other.patient == entry.patient && other.order < entry.order &&
-          other.route != store::WritebackRoute::kWorkItem) {
+    for (store::WritebackRoute route :
+         {store::WritebackRoute::kFhir, store::WritebackRoute::kVendorApi}) {
+      store::WritebackFilter filter;
+      filter.tenant = entry.tenant;
+      filter.patient = entry.patient;
+      filter.status = status;
+      filter.route = route;
+      filter.limit = 1;  // listed lowest order first: the first says whether any is earlier
+      Result<std::vector<WritebackEntry>> unfinished = outbox_->ListWritebacks(filter);
+      if (!unfinished.ok())
+        return true;  // unsure: leave it to the drainer, which keeps the order
+      if (!unfinished->empty() && unfinished->front().order < entry.order)
         return true;
-      }
     }
   }
   return false;
@@ -245,9 +246,8 @@ bool IntegrationService::WaitsBehindEarlierWrite(const WritebackEntry& entry) {
 
 Result<AttemptResult> IntegrationService::AttemptNow(const std::string& tenant,
                                                      const std::string& intent_id) {
-  ASSIGN_OR_RETURN(
-      std::optional<WritebackEntry> claimed,
-      outbox_->ClaimWritebackById(tenant, intent_id, Claimant(), options_.lease_for));
+  ASSIGN_OR_RETURN(std::optional<WritebackEntry> claimed,
+                   outbox_->ClaimWritebackById(tenant, intent_id, Claimant(), options_.lease_for));
   if (!claimed) {
     ASSIGN_OR_RETURN(std::optional<WritebackEntry> current,
                      outbox_->FindWriteback(tenant, intent_id));

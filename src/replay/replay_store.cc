@@ -162,6 +162,10 @@ Result<std::vector<store::WritebackEntry>> ReplayStore::ListWritebacks(
   for (const auto& [intent_id, entry] : writebacks_) {
     if (filter.status && entry.status != *filter.status)
       continue;
+    if (!filter.patient.empty() && entry.patient != filter.patient)
+      continue;
+    if (filter.route && entry.route != *filter.route)
+      continue;
     listed.push_back(entry);
   }
   std::sort(listed.begin(), listed.end(),

@@ -64,6 +64,7 @@ struct WritebackFilter {
   std::optional<WritebackRoute> route;          // all routes when empty
   std::string task_id;                          // all tasks when empty
   size_t limit = 100;
+  std::string patient;                          // all patients when empty
 };
 
 }  // namespace medulla::store

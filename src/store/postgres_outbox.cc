@@ -210,9 +210,10 @@ Result<std::vector<WritebackEntry>> ListWritebacks(Connection& connection,
                                                  "AND ($2 = '' OR status = $2) "
                                                  "AND ($3 = '' OR route = $3) "
                                                  "AND ($4 = '' OR task_id = $4) "
+                                                 "AND ($6 = '' OR patient = $6) "
                                                  "ORDER BY position LIMIT $5",
                                              {filter.tenant, status, route, filter.task_id,
-                                              LimitParam(filter.limit)}));
+                                              LimitParam(filter.limit), filter.patient}));
   return CollectEntries(rows);
 }
 

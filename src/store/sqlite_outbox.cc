@@ -239,6 +239,7 @@ Result<std::vector<WritebackEntry>> ListWritebacks(Database& db, const Writeback
                                            "AND (?2 IS NULL OR status = ?2) "
                                            "AND (?3 IS NULL OR route = ?3) "
                                            "AND (?4 = '' OR task_id = ?4) "
+                                           "AND (?6 = '' OR patient = ?6) "
                                            "ORDER BY position LIMIT ?5"));
   query.BindText(1, filter.tenant);
   if (filter.status)
@@ -250,6 +251,7 @@ Result<std::vector<WritebackEntry>> ListWritebacks(Database& db, const Writeback
   else
     query.BindNull(3);
   query.BindText(4, filter.task_id).BindInt(5, ClampedLimit(filter.limit));
+  query.BindText(6, filter.patient);
   return CollectEntries(query);
 }
 

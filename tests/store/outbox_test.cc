@@ -18,7 +18,7 @@ using ::testing::HasSubstr;
 
 // A list filter for clinic-a, narrowed step by step.
 struct Filter {
-  WritebackFilter filter{"clinic-a", std::nullopt, std::nullopt, "", 100};
+  WritebackFilter filter{"clinic-a", std::nullopt, std::nullopt, "", 100, ""};
 
   Filter& Tenant(const std::string& tenant) {
     filter.tenant = tenant;
@@ -34,6 +34,10 @@ struct Filter {
   }
   Filter& Task(const std::string& task_id) {
     filter.task_id = task_id;
+    return *this;
+  }
+  Filter& Patient(const std::string& patient) {
+    filter.patient = patient;
     return *this;
   }
   Filter& Limit(size_t limit) {
@@ -378,6 +382,17 @@ TEST_P(OutboxTest, FindOfAnotherTenantsIntentFindsNothing) {
 
   ASSERT_TRUE(found.ok());
   EXPECT_FALSE(found->has_value());
+}
+
+TEST_P(OutboxTest, ListFiltersByPatient) {
+  std::string task_id = FinishedTask();
+  Enqueue(Entry("a", task_id, "Patient/p-1"));
+  Enqueue(Entry("b", task_id, "Patient/p-2"));
+  Enqueue(Entry("c", task_id, "Patient/p-1"));
+
+  EXPECT_THAT(Listed(Filter().Patient("Patient/p-1")), ElementsAre("a", "c"));
+  EXPECT_THAT(Listed(Filter().Patient("Patient/p-1").Limit(1)), ElementsAre("a"));
+  EXPECT_TRUE(Listed(Filter().Patient("Patient/p-9")).empty());
 }
 
 TEST_P(OutboxTest, ListFiltersByStatusRouteAndTaskInOrder) {
