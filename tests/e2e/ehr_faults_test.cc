@@ -129,8 +129,11 @@ TEST_F(EhrFaultsTest, EveryIntentEndsWrittenOnceOrHeldWhileTheEhrFaultsATenthOfC
     json state = node_.WaitForTask(task.id, task.token);
     std::string status = state.value("status", "unfinished");
     ++task_outcomes[status];
-    if (status != "done")
-      ++unfinished_reasons[status + ": " + state.value("reason", "")];
+    for (const json& step : state.value("steps", json::array())) {
+      if (step.value("outcome", "") != "done")
+        ++unfinished_reasons[step.value("agent", "") + " " + step.value("outcome", "") + ": " +
+                             step.value("reason", "")];
+    }
   }
   std::map<std::string, json> outbox = SettledOutbox();
   ASSERT_FALSE(HasFailure()) << "the outbox did not settle";
@@ -180,7 +183,7 @@ TEST_F(EhrFaultsTest, EveryIntentEndsWrittenOnceOrHeldWhileTheEhrFaultsATenthOfC
             << " " << json(entry_statuses).dump() << ", retried " << retried << "; duplicates "
             << duplicates["count"] << "; faults " << injected["faulted"] << " of "
             << injected["requests"] << " calls " << injected["counts"].dump() << "\n"
-            << "tasks not done: " << json(unfinished_reasons).dump() << "\n";
+            << "steps not done: " << json(unfinished_reasons).dump() << "\n";
 }
 
 // The fault run above found this without any fault: a draft whose step escalated is held on its
