@@ -51,7 +51,7 @@ WritebackEntry NewEntry(const WriteIntent& intent, const json& record, store::Wr
   entry.task_id = intent.task_id;
   entry.patient = intent.patient;
   entry.kind = IntentKindName(intent.kind);
-  entry.resource_type = record["resource"]["resourceType"].get<std::string>();
+  entry.resource_type = record["resource"].value("resourceType", ResourceTypeFor(intent.kind));
   entry.route = route;
   entry.intent = record;
   entry.next_attempt_at = now;
@@ -186,9 +186,11 @@ Result<WritebackEntry> IntegrationService::Accept(const WriteIntent& intent, Wri
   ASSIGN_OR_RETURN(bool queued, outbox_->EnqueueWriteback(entry));
   ASSIGN_OR_RETURN(std::optional<WritebackEntry> stored,
                    outbox_->FindWriteback(intent.tenant, intent.intent_id));
+  const bool taken_up_again = stored && (stored->status == WritebackStatus::kHeld ||
+                                         stored->status == WritebackStatus::kFailed);
   if (stored && !queued &&
-      ClinicalContentOf(stored->intent.value("resource", json::object())) !=
-          ClinicalContentOf(resource)) {
+      (taken_up_again || ClinicalContentOf(stored->intent.value("resource", json::object())) !=
+                             ClinicalContentOf(resource))) {
     ASSIGN_OR_RETURN(stored, Revise(entry));
   }
   if (!stored)
@@ -222,6 +224,33 @@ Result<std::optional<WritebackEntry>> IntegrationService::Revise(const Writeback
   log::Info("fhir", "writeback.revised",
             {{"task", revised.task_id}, {"intent", revised.intent_id}});
   return outbox_->FindWriteback(revised.tenant, revised.intent_id);
+}
+
+Status IntegrationService::RecordUnsent(const WriteIntent& intent, WritebackStatus status,
+                                        const std::string& reason) {
+  Result<json> resource = ToResource(intent);
+  json record = intent.ToJson();
+  record["resource"] = resource.ok() ? *resource : json::object();
+  EhrAdapter& ehr = ehrs_->For(intent.tenant);
+  WritebackEntry entry = NewEntry(intent, record, ehr.RouteFor(intent.kind), clock_->Now());
+  entry.status = status;
+  entry.reason = reason;
+  ASSIGN_OR_RETURN(bool queued, outbox_->EnqueueWriteback(entry));
+  if (queued)
+    return Status::Ok();
+
+  // The intent was seen before (a task run again): it now stands as this run left it.
+  ASSIGN_OR_RETURN(
+      std::optional<WritebackEntry> claimed,
+      outbox_->ClaimWritebackById(intent.tenant, intent.intent_id, Claimant(), options_.lease_for));
+  if (!claimed || claimed->status == WritebackStatus::kConfirmed ||
+      claimed->status == WritebackStatus::kReconciled) {
+    return claimed ? outbox_->UpdateWriteback(*claimed) : Status::Ok();
+  }
+  claimed->task_id = intent.task_id;
+  claimed->status = status;
+  claimed->reason = reason;
+  return outbox_->UpdateWriteback(*claimed);
 }
 
 bool IntegrationService::WaitsBehindEarlierWrite(const WritebackEntry& entry) {

@@ -74,9 +74,17 @@ class IntegrationService {
   // resource type (kPermissionDenied otherwise, and nothing is queued); then asks policy again
   // for the grant's user (kPermissionDenied naming the statement). A resource that fails
   // validation is queued held, with the reasons (element paths and rules, never values). An
-  // intent already in the outbox is returned as it stands, unless its resource now differs: then
-  // the revision replaces it and is attempted afresh. Thread-safe.
+  // intent already in the outbox is returned as it stands, unless its resource now differs, or
+  // it was held or failed: then this acceptance replaces it and is attempted afresh.
+  // Thread-safe.
   Result<store::WritebackEntry> Accept(const WriteIntent& intent, WriteAudit* audit = nullptr);
+
+  // Records an intent that will not be sent (`status` held or failed, with `reason`): one whose
+  // step went to a person, or one refused on its way in. It is listed with the others, and a
+  // later Accept of the same intent (the task run again) takes it up. Its grant is neither
+  // verified nor spent. Thread-safe.
+  Status RecordUnsent(const WriteIntent& intent, store::WritebackStatus status,
+                      const std::string& reason);
 
   // Attempts an accepted intent now, up to retry.max_attempts times with backoff, unless
   // another worker holds it or an earlier intent for the same patient is still unfinished

@@ -1,5 +1,7 @@
 #include "fhir/reconciliation.h"
 
+#include <map>
+
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -67,9 +69,15 @@ Result<ReconciliationReport> Reconciler::Reconcile(const std::string& tenant, si
   }
 
   ReconciliationReport report;
+  std::map<std::string, bool> finished;  // by task: asked once per run
   for (const WritebackEntry& candidate : candidates) {
     if (!IsReconcilable(candidate))
       continue;
+    auto known = finished.find(candidate.task_id);
+    if (known == finished.end())
+      known = finished.emplace(candidate.task_id, TaskFinished(candidate.task_id)).first;
+    if (!known->second)
+      continue;  // its task is still at work on it; reconciled once the task has finished
     Result<std::optional<WritebackEntry>> claimed =
         outbox_->ClaimWritebackById(tenant, candidate.intent_id, worker_ + "/" + NewUuid(), kLease);
     if (!claimed.ok() || !*claimed) {
@@ -93,6 +101,19 @@ Result<ReconciliationReport> Reconciler::Reconcile(const std::string& tenant, si
              {"flagged", report.flagged},
              {"skipped", report.skipped}});
   return report;
+}
+
+// A write is compared with the EHR only once its task has finished: while it runs, the task's
+// own worker is still writing and recording it.
+bool Reconciler::TaskFinished(const std::string& task_id) {
+  Result<std::vector<store::Event>> events = outbox_->ReadTask(task_id);
+  if (!events.ok())
+    return events.status().code() == StatusCode::kNotFound;  // nothing left to wait for
+  for (const store::Event& event : *events) {
+    if (event.type == event_type::kTaskCompleted)
+      return true;
+  }
+  return false;
 }
 
 void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& report,

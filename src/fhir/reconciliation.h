@@ -32,10 +32,12 @@ class Reconciler {
              std::string worker = "reconciler");
 
   // Reconciles up to `limit` of the tenant's confirmed, failed and reconciled write-backs on the
-  // FHIR and vendor API routes. Errors only when the outbox cannot be read.
+  // FHIR and vendor API routes whose tasks have finished. Errors only when the outbox cannot be
+  // read.
   Result<ReconciliationReport> Reconcile(const std::string& tenant, size_t limit = 500);
 
  private:
+  bool TaskFinished(const std::string& task_id);
   void ReconcileEntry(store::WritebackEntry& entry, ReconciliationReport& report,
                       std::vector<WritebackTransition>& transitions);
 

@@ -10,6 +10,9 @@
 
 namespace medulla::orchestrator {
 
+// The subject of events Medulla's own services record ("medulla:integration").
+inline constexpr char kServiceActorPrefix[] = "medulla:";
+
 class EventWriter {
  public:
   EventWriter(store::Store& store, store::Lease lease, int64_t last_task_seq,
@@ -33,6 +36,8 @@ class EventWriter {
   const store::Lease& lease() const { return lease_; }
 
  private:
+  bool AdoptLateEvents();
+
   store::Store* store_;
   store::Lease lease_;
   int64_t last_task_seq_;

@@ -175,10 +175,12 @@ class TaskRun {
   Status WriteBack(const std::string& agent_name, StepResult& step) {
     for (const fhir::WriteIntent& intent : step.record.intents) {
       if (step.conclusion.outcome != agents::Outcome::kDone) {
+        const std::string reason = "held for review: " + step.conclusion.reason;
         RETURN_IF_ERROR(writer_.Append(event_type::kWritebackHeld,
-                                       {{"intent_id", intent.intent_id},
-                                        {"reason", "held for review: " + step.conclusion.reason}},
+                                       {{"intent_id", intent.intent_id}, {"reason", reason}},
                                        agent_name));
+        RETURN_IF_ERROR(
+            services_.integration->RecordUnsent(intent, store::WritebackStatus::kHeld, reason));
         continue;
       }
       RETURN_IF_ERROR(WriteOne(agent_name, intent, step.conclusion));
@@ -232,6 +234,8 @@ class TaskRun {
                                     {"reason", refusal.message()},
                                     {"retryable", fhir::IsRetryable(refusal)}},
                                    agent_name));
+    RETURN_IF_ERROR(services_.integration->RecordUnsent(intent, store::WritebackStatus::kFailed,
+                                                        refusal.message()));
     conclusion.outcome = agents::Outcome::kFailed;
     conclusion.reason =
         std::string("write-back of the ") + fhir::IntentKindName(intent.kind) + " was refused";
