@@ -145,13 +145,10 @@ TEST_F(EhrFaultsTest, EveryIntentEndsWrittenOnceOrHeldWhileTheEhrFaultsATenthOfC
     TaskIntents intents = IntentsOf(task);
     for (const std::string& intent : intents.emitted) {
       ++emitted;
-      if (outbox.count(intent))
-        continue;
-      // A step that escalated holds its intents on the task and never hands them to the
-      // outbox; HeldForReview pins that gap on its own, so here it is only counted.
-      EXPECT_EQ(intents.held_on_task[intent].rfind("held for review", 0), 0u)
+      EXPECT_EQ(outbox.count(intent), 1u)
           << "intent " << intent << " of task " << task.id << " never reached the outbox";
-      ++held_for_review;
+      if (intents.held_on_task[intent].rfind("held for review", 0) == 0)
+        ++held_for_review;
     }
   }
   Tally entry_statuses;
@@ -186,9 +183,8 @@ TEST_F(EhrFaultsTest, EveryIntentEndsWrittenOnceOrHeldWhileTheEhrFaultsATenthOfC
             << "steps not done: " << json(unfinished_reasons).dump() << "\n";
 }
 
-// The fault run above found this without any fault: a draft whose step escalated is held on its
-// task's event log only. The outbox, which GET /v1/writebacks and `medulla writeback list` show
-// to staff and which has a held status of its own, never learns of it.
+// A draft whose step escalated is held on its task's event log and in the outbox alike, so that
+// staff listing held write-backs (GET /v1/writebacks, `medulla writeback list`) see it.
 TEST(HeldForReview, DraftOfAnEscalatedStepIsListedInTheOutbox) {
   ASSERT_FALSE(SandboxEnvironment::ehr().ClearFaults().contains("error"));
   Result<std::vector<clinic::Appointment>> day = clinic::LoadClinicDay("data");
@@ -223,12 +219,10 @@ TEST(HeldForReview, DraftOfAnEscalatedStepIsListedInTheOutbox) {
   EXPECT_EQ(node.Call("GET", "/v1/writebacks/" + note, "", token).status, 200);
 }
 
-// Also found by the fault run, with no fault needed: reconciliation records its findings on a
-// task that is still running. The task's own next event then conflicts with that append, the
-// worker drops the run (task.interrupted, code conflict), and the task waits out its lease
-// before another worker runs the interrupted step again; the task's steps keep the dropped run
-// as a step that is "running" forever. Reconciling every few milliseconds makes the overlap
-// all but certain; a short lease keeps the waiting short.
+// Reconciliation leaves running tasks alone: a write is compared with the EHR once its task has
+// finished, so the task's own worker never meets reconciliation's events in its log, and no
+// step is left "running". Reconciling every few milliseconds makes an overlap all but certain
+// if the rule were broken; a short lease keeps any interrupted run short.
 TEST(ReconciliationDuringATask, LeavesEveryFinishedTaskWithoutAStepStillRunning) {
   ASSERT_FALSE(SandboxEnvironment::ehr().ClearFaults().contains("error"));
   Result<std::vector<clinic::Appointment>> day = clinic::LoadClinicDay("data");

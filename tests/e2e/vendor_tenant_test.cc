@@ -224,9 +224,9 @@ bool GrantsRead(const std::vector<std::string>& scopes, const std::string& type)
 }
 
 // The sandbox grants whatever scope is asked for and does not check it against the resource a
-// call touches; Epic does. So the visits above pass in the sandbox even though the Epic profile
-// asks for no scope on some of the types the agents read: intake and billing search Consent,
-// billing searches Condition and Claim by encounter.
+// call touches; Epic does. So the profile itself must ask for a read scope on every type the
+// agents read: intake and billing search Consent, billing searches Condition and Claim by
+// encounter.
 TEST(EpicProfile, AsksForAReadScopeOnEveryTypeTheAgentsRead) {
   Result<std::map<std::string, fhir::VendorProfile>> profiles =
       fhir::LoadVendorProfiles("config/vendors");
