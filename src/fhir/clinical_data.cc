@@ -1,5 +1,7 @@
 #include "fhir/clinical_data.h"
 
+#include "fhir/read_retry.h"
+
 namespace medulla::fhir {
 
 nlohmann::json Project(const nlohmann::json& resource, const std::vector<std::string>& elements) {
@@ -20,7 +22,7 @@ nlohmann::json Project(const nlohmann::json& resource, const std::vector<std::st
 Result<nlohmann::json> ClinicalData::Read(const std::string& reference,
                                           const std::vector<std::string>& elements,
                                           std::vector<DataView>& views) {
-  ASSIGN_OR_RETURN(nlohmann::json resource, ehr_->Read(reference));
+  ASSIGN_OR_RETURN(nlohmann::json resource, RetryRead([&] { return ehr_->Read(reference); }));
   views.push_back({reference, elements});
   return Project(resource, elements);
 }
@@ -28,7 +30,8 @@ Result<nlohmann::json> ClinicalData::Read(const std::string& reference,
 Result<std::vector<nlohmann::json>> ClinicalData::Search(
     const std::string& type, const std::map<std::string, std::string>& params,
     const std::vector<std::string>& elements, std::vector<DataView>& views) {
-  ASSIGN_OR_RETURN(std::vector<nlohmann::json> found, ehr_->Search(type, params));
+  ASSIGN_OR_RETURN(std::vector<nlohmann::json> found,
+                   RetryRead([&] { return ehr_->Search(type, params); }));
 
   std::vector<nlohmann::json> projected;
   for (const nlohmann::json& resource : found) {

@@ -1,5 +1,7 @@
 #include "fhir/consent.h"
 
+#include "fhir/read_retry.h"
+
 namespace medulla::fhir {
 namespace {
 
@@ -44,8 +46,9 @@ bool DeniesPurpose(const json& provision, const std::string& purpose) {
 
 Result<ConsentDecision> ConsentChecker::Check(const std::string& patient,
                                               const std::string& purpose) const {
-  ASSIGN_OR_RETURN(std::vector<json> consents,
-                   ehr_->Search("Consent", {{"patient", patient}, {"status", "active"}}));
+  ASSIGN_OR_RETURN(std::vector<json> consents, RetryRead([&] {
+                     return ehr_->Search("Consent", {{"patient", patient}, {"status", "active"}});
+                   }));
 
   const TimePoint now = clock_->Now();
   for (const json& consent : consents) {
