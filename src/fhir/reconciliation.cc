@@ -18,12 +18,6 @@ namespace event_type = store::event_type;
 
 constexpr std::chrono::seconds kLease{30};
 
-std::string VersionOf(const json& resource) {
-  if (!resource.contains("meta") || !resource["meta"].contains("versionId"))
-    return "";
-  return resource["meta"]["versionId"].get<std::string>();
-}
-
 std::string ReferenceOf(const json& resource) {
   return resource.value("resourceType", "") + "/" + resource.value("id", "");
 }
@@ -154,7 +148,7 @@ void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& rep
   const bool was_failed = entry.status == WritebackStatus::kFailed;
   // An entry reconciled before, at the version the EHR still holds, has nothing new to say.
   const bool unchanged_since_last_time =
-      entry.status == WritebackStatus::kReconciled && entry.version == VersionOf(copy);
+      entry.status == WritebackStatus::kReconciled && entry.version == VersionIdOf(copy);
   if (entry.reference.empty() || was_failed)
     entry.reference = ReferenceOf(copy);
   entry.status = WritebackStatus::kReconciled;
@@ -173,8 +167,8 @@ void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& rep
     ++report.as_written;
     if (!unchanged_since_last_time)
       transitions.push_back(Reconciled(entry, "as written"));
-    if (!VersionOf(copy).empty())
-      entry.version = VersionOf(copy);
+    if (!VersionIdOf(copy).empty())
+      entry.version = VersionIdOf(copy);
     return;
   }
 
@@ -182,7 +176,7 @@ void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& rep
     ++report.as_written;
     if (unchanged_since_last_time)
       return;
-    entry.version = VersionOf(copy);
+    entry.version = VersionIdOf(copy);
     transitions.push_back(Flagged(entry, "edited_in_ehr", "none"));
     transitions.push_back(Reconciled(entry, "taken over and edited in the EHR"));
     return;
@@ -190,7 +184,7 @@ void Reconciler::ReconcileEntry(WritebackEntry& entry, ReconciliationReport& rep
 
   json restored = written;
   restored["id"] = copy["id"];
-  EhrOutcome outcome = ehr.Update(ReferenceOf(copy), restored, VersionOf(copy));
+  EhrOutcome outcome = ehr.Update(ReferenceOf(copy), restored, VersionIdOf(copy));
   if (outcome.status.ok()) {
     entry.version = outcome.version;
     ++report.repaired;

@@ -208,6 +208,15 @@ nlohmann::json ClinicalContentOf(nlohmann::json resource) {
   return resource;
 }
 
+std::string VersionIdOf(const nlohmann::json& resource) {
+  if (!resource.is_object() || !resource.contains("meta") || !resource["meta"].is_object())
+    return "";
+  const nlohmann::json& meta = resource["meta"];
+  return meta.contains("versionId") && meta["versionId"].is_string()
+             ? meta["versionId"].get<std::string>()
+             : "";
+}
+
 bool IsStillMedullaDraft(const nlohmann::json& resource) {
   const std::string type = resource.value("resourceType", "");
   if (type == "DocumentReference")

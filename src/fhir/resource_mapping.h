@@ -24,6 +24,9 @@ Result<nlohmann::json> ToResource(const WriteIntent& intent);
 // drafted again is the same write, while a changed plan or code is a revision.
 nlohmann::json ClinicalContentOf(nlohmann::json resource);
 
+// The resource's meta.versionId, or "" when the EHR does not version it.
+std::string VersionIdOf(const nlohmann::json& resource);
+
 // True while a resource Medulla wrote is still its own draft in the EHR: a note not yet signed
 // (docStatus preliminary), an appointment not yet confirmed (proposed), a claim not yet
 // submitted (draft). Once the EHR's people have taken it over, Medulla no longer changes it.

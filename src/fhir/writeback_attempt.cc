@@ -19,12 +19,6 @@ WritebackTransition Transition(const char* type, const WritebackEntry& entry, js
   return {type, std::move(fields)};
 }
 
-std::string VersionOf(const json& resource) {
-  if (!resource.contains("meta") || !resource["meta"].contains("versionId"))
-    return "";
-  return resource["meta"]["versionId"].get<std::string>();
-}
-
 Result<EhrWrite> WriteFor(const WritebackEntry& entry) {
   ASSIGN_OR_RETURN(IntentKind kind, ParseIntentKind(entry.kind));
   EhrWrite write;
@@ -105,7 +99,7 @@ static void ApplyRevision(EhrAdapter& ehr, WritebackEntry& entry, const json& re
       return;
     }
     if (ClinicalContentOf(*held) == ClinicalContentOf(resource)) {
-      Confirm(entry, created.reference, VersionOf(*held), "existing", transitions);
+      Confirm(entry, created.reference, VersionIdOf(*held), "existing", transitions);
       return;
     }
     if (!IsStillMedullaDraft(*held)) {
@@ -116,7 +110,7 @@ static void ApplyRevision(EhrAdapter& ehr, WritebackEntry& entry, const json& re
 
     json revised = resource;
     revised["id"] = (*held)["id"];
-    EhrOutcome updated = ehr.Update(created.reference, revised, VersionOf(*held));
+    EhrOutcome updated = ehr.Update(created.reference, revised, VersionIdOf(*held));
     if (updated.status.ok()) {
       Confirm(entry, created.reference, updated.version, "revised", transitions);
       return;

@@ -21,12 +21,6 @@ std::string WritebackIntentId(const json& resource) {
   return "";
 }
 
-std::string VersionOf(const json& resource) {
-  if (!resource.contains("meta") || !resource["meta"].contains("versionId"))
-    return "";
-  return resource["meta"]["versionId"].get<std::string>();
-}
-
 bool AlreadyRecorded(const std::vector<store::Event>& events, const std::string& intent_id,
                      const std::string& version, const std::string& change) {
   for (const store::Event& event : events) {
@@ -90,7 +84,7 @@ Result<bool> EhrChangeObserver::Observe(const std::vector<std::string>& tenants,
     return false;
   const std::string& tenant = entry->tenant;
 
-  const std::string version = VersionOf(resource);
+  const std::string version = fhir::VersionIdOf(resource);
   // Medulla's own write seen again (a notification of its create) is no change; what differs
   // from it clinically is, whatever its version.
   const json written = entry->intent.value("resource", json::object());
