@@ -256,7 +256,7 @@ class MedullaWriter final : public Writer {
       return timing;
 
     const Steady::time_point attempting = Steady::now();
-    Result<AttemptResult> attempt = service_->AttemptNow(intent.tenant, intent.intent_id);
+    Result<AttemptResult> attempt = service_->AttemptNow(*accepted);
     timing.attempt = MicrosSince(attempting);
     timing.total = MicrosSince(start);
     timing.ok = attempt.ok() && attempt->entry.status == store::WritebackStatus::kConfirmed;

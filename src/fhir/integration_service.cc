@@ -183,9 +183,18 @@ Result<WritebackEntry> IntegrationService::Accept(const WriteIntent& intent, Wri
     entry.reason = "failed validation: " + problems;
   }
 
+  // An intent to be attempted at once is enqueued already claimed for that attempt, which
+  // saves the attempt a synced commit of its own.
+  if (entry.status == WritebackStatus::kPending &&
+      entry.route != store::WritebackRoute::kWorkItem) {
+    entry.lease_owner = Claimant();
+    entry.lease_until = clock_->Now() + options_.lease_for;
+  }
   ASSIGN_OR_RETURN(bool queued, outbox_->EnqueueWriteback(entry));
   ASSIGN_OR_RETURN(std::optional<WritebackEntry> stored,
                    outbox_->FindWriteback(intent.tenant, intent.intent_id));
+  if (stored && !(queued && !entry.lease_owner.empty()))
+    stored->lease_owner.clear();  // the claim, if any, is not this caller's
   const bool taken_up_again = stored && (stored->status == WritebackStatus::kHeld ||
                                          stored->status == WritebackStatus::kFailed);
   if (stored && !queued &&
@@ -282,8 +291,17 @@ Result<AttemptResult> IntegrationService::AttemptNow(const std::string& tenant,
                      outbox_->FindWriteback(tenant, intent_id));
     return AttemptResult{*current, {}};
   }
+  return AttemptClaimed(std::move(*claimed));
+}
 
-  WritebackEntry entry = std::move(*claimed);
+Result<AttemptResult> IntegrationService::AttemptNow(const WritebackEntry& accepted) {
+  // A claim that lapsed (a caller slower than the lease) may already be another's.
+  if (accepted.lease_owner.empty() || accepted.lease_until <= clock_->Now())
+    return AttemptNow(accepted.tenant, accepted.intent_id);
+  return AttemptClaimed(accepted);
+}
+
+Result<AttemptResult> IntegrationService::AttemptClaimed(WritebackEntry entry) {
   if (!IsAttemptable(entry) || WaitsBehindEarlierWrite(entry)) {
     RETURN_IF_ERROR(outbox_->UpdateWriteback(entry));
     return AttemptResult{entry, {}};

@@ -91,6 +91,10 @@ class IntegrationService {
   // (then it is left for the drainer, which keeps each patient's writes in order).
   Result<AttemptResult> AttemptNow(const std::string& tenant, const std::string& intent_id);
 
+  // The same, for an entry as Accept returned it: when Accept enqueued it claimed for this
+  // caller, that claim is used and no other is made.
+  Result<AttemptResult> AttemptNow(const store::WritebackEntry& accepted);
+
   // Claims the next due intent of any tenant and attempts it once; nullopt when none is due.
   Result<std::optional<AttemptResult>> DrainOne();
 
@@ -105,6 +109,7 @@ class IntegrationService {
   std::string ValidationProblems(const EhrAdapter& ehr, const nlohmann::json& resource,
                                  store::WritebackRoute route) const;
   bool WaitsBehindEarlierWrite(const store::WritebackEntry& entry);
+  Result<AttemptResult> AttemptClaimed(store::WritebackEntry entry);
   Result<std::optional<store::WritebackEntry>> Revise(const store::WritebackEntry& revision);
 
   // One attempt on a claimed entry: sends it, and moves its status by what the EHR said.

@@ -212,8 +212,7 @@ class TaskRun {
     store::WritebackEntry entry = *accepted;
     if (entry.route != store::WritebackRoute::kWorkItem &&
         entry.status != store::WritebackStatus::kHeld) {
-      ASSIGN_OR_RETURN(fhir::AttemptResult attempt,
-                       services_.integration->AttemptNow(intent.tenant, intent.intent_id));
+      ASSIGN_OR_RETURN(fhir::AttemptResult attempt, services_.integration->AttemptNow(entry));
       for (const fhir::WritebackTransition& transition : attempt.transitions)
         writer_.Stage(transition.event_type, transition.payload, agent_name);
       RETURN_IF_ERROR(writer_.Flush());

@@ -97,13 +97,16 @@ Result<bool> EnqueueWriteback(Connection& connection, const WritebackEntry& entr
       connection.Run(
           "INSERT INTO writebacks (tenant, intent_id, task_id, patient, kind, "
           "resource_type, route, status, intent, attempts, next_attempt_at, reason, "
-          "reference, version, created_at, updated_at) "
+          "reference, version, created_at, updated_at, lease_owner, lease_until, fence) "
           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-          "$16) ON CONFLICT (tenant, intent_id) DO NOTHING RETURNING position",
+          "$16, NULLIF($17, ''), NULLIF($18, '')::BIGINT, $19) "
+          "ON CONFLICT (tenant, intent_id) DO NOTHING RETURNING position",
           {entry.tenant, entry.intent_id, entry.task_id, entry.patient, entry.kind,
            entry.resource_type, WritebackRouteName(entry.route), WritebackStatusName(entry.status),
            intent, std::to_string(entry.attempts), std::to_string(ToMillis(entry.next_attempt_at)),
-           entry.reason, entry.reference, entry.version, at, at}));
+           entry.reason, entry.reference, entry.version, at, at, entry.lease_owner,
+           entry.lease_owner.empty() ? "" : std::to_string(ToMillis(entry.lease_until)),
+           entry.lease_owner.empty() ? "0" : "1"}));
   return !inserted.empty();
 }
 

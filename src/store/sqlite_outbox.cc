@@ -119,8 +119,8 @@ Result<bool> EnqueueWriteback(Database& db, const WritebackEntry& entry, int64_t
       Query insert,
       db.Prepare("INSERT INTO writebacks (tenant, intent_id, task_id, patient, kind, "
                  "resource_type, route, status, intent, attempts, next_attempt_at, reason, "
-                 "reference, version, created_at, updated_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                 "reference, version, created_at, updated_at, lease_owner, lease_until, fence) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   insert.BindText(1, entry.tenant).BindText(2, entry.intent_id).BindText(3, entry.task_id);
   insert.BindText(4, entry.patient).BindText(5, entry.kind).BindText(6, entry.resource_type);
   insert.BindText(7, WritebackRouteName(entry.route));
@@ -128,6 +128,12 @@ Result<bool> EnqueueWriteback(Database& db, const WritebackEntry& entry, int64_t
   insert.BindInt(10, entry.attempts).BindInt(11, ToMillis(entry.next_attempt_at));
   insert.BindText(12, entry.reason).BindText(13, entry.reference).BindText(14, entry.version);
   insert.BindInt(15, now).BindInt(16, now);
+  if (entry.lease_owner.empty()) {
+    insert.BindNull(17).BindNull(18).BindInt(19, 0);
+  } else {
+    insert.BindText(17, entry.lease_owner).BindInt(18, ToMillis(entry.lease_until));
+    insert.BindInt(19, 1);
+  }
   RETURN_IF_ERROR(insert.Run());
   RETURN_IF_ERROR(transaction.Commit());
   return true;

@@ -103,6 +103,8 @@ class Store {
   // Adds `entry` with its order, created_at and updated_at set by the store. Returns false and
   // changes nothing when the tenant already holds this intent id, so a re-run task never queues
   // a write twice. kInvalidArgument when tenant, intent id, task id or patient is empty.
+  // When `entry.lease_owner` is set, the entry is enqueued already claimed by it until
+  // `entry.lease_until` (fence 1), so that its first attempt needs no commit of its own.
   virtual Result<bool> EnqueueWriteback(const WritebackEntry& entry) = 0;
 
   // Claims the due entry (pending or retrying, route fhir or vendor_api, next_attempt_at not

@@ -16,6 +16,19 @@ using namespace writeback_testing;
 
 const auto* const kEnvironment = SandboxEnvironment::Register();
 
+TEST_F(IntegrationServiceTest, AcceptedIntentIsClaimedForItsCallerAlone) {
+  IntegrationService& service = Service();
+  WriteIntent intent = Granted(DraftNoteFor(NewEncounter("claimed")));
+  WritebackEntry accepted = service.Accept(intent).value();
+
+  AttemptResult by_another = service.AttemptNow(intent.tenant, intent.intent_id).value();
+  AttemptResult by_caller = service.AttemptNow(accepted).value();
+
+  EXPECT_TRUE(by_another.transitions.empty()) << "another attempt waits for the caller's claim";
+  EXPECT_EQ(by_caller.entry.status, WritebackStatus::kConfirmed);
+  EXPECT_EQ(StoredWith(intent), 1u);
+}
+
 TEST_F(IntegrationServiceTest, WriteIsConfirmedWithTheEhrsReferenceAndVersion) {
   IntegrationService& service = Service();
   WriteIntent intent = Granted(DraftNoteFor(NewEncounter("confirmed")));
@@ -51,6 +64,7 @@ TEST_F(IntegrationServiceTest, ConcurrentAttemptsLeaveOneResourceEvenOnARacyFhir
   IntegrationService& service = Service();
   WriteIntent intent = Granted(DraftNoteFor(NewEncounter("race")));
   ASSERT_TRUE(service.Accept(intent).ok());
+  clock_.Advance(std::chrono::minutes(1));  // the claim Accept made lapses unused
 
   std::vector<std::thread> writers;
   std::atomic<int> confirmed{0};

@@ -176,7 +176,7 @@ class IntegrationServiceTest : public ::testing::Test {
     EXPECT_TRUE(accepted.ok()) << accepted.status().ToString();
     if (!accepted.ok() || accepted->status == WritebackStatus::kHeld)
       return accepted.ok() ? *accepted : WritebackEntry{};
-    Result<AttemptResult> attempt = service.AttemptNow(intent.tenant, intent.intent_id);
+    Result<AttemptResult> attempt = service.AttemptNow(*accepted);
     EXPECT_TRUE(attempt.ok()) << attempt.status().ToString();
     return attempt.ok() ? attempt->entry : WritebackEntry{};
   }
