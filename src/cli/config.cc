@@ -116,8 +116,9 @@ Result<Config> LoadConfig(const std::string& path) {
       return InvalidArgument("every ehr.tenants entry needs a tenant and an origin");
   }
   if (config.poll_interval_ms < 100 || config.reconcile_interval_ms < 0) {
-    return InvalidArgument("ehr.poll_interval_ms must be at least 100, and "
-                           "ehr.reconcile_interval_ms not negative");
+    return InvalidArgument(
+        "ehr.poll_interval_ms must be at least 100, and "
+        "ehr.reconcile_interval_ms not negative");
   }
   if (config.workers < 1 || config.workers > 64) {
     return InvalidArgument("workers must be between 1 and 64");

@@ -21,7 +21,7 @@ struct IssuerSetting {
 // One tenant's EHR: which vendor's profile (config/vendors/<vendor>.yaml), where it is, and the
 // backend-services client Medulla is registered as there.
 struct EhrSetting {
-  std::string tenant;   // empty for the node's default EHR
+  std::string tenant;  // empty for the node's default EHR
   std::string vendor = "generic";
   std::string origin;   // "https://fhir.example.org"; the profile's URL patterns hang off it
   std::string segment;  // the practice, organisation or tenant part of the vendor's URLs
@@ -35,7 +35,7 @@ struct EhrSetting {
 struct Config {
   std::string listen_address = "127.0.0.1";
   uint16_t listen_port = 8080;
-  std::string store = "sqlite:var/medulla.db";  // or postgresql://user@host:port/db
+  std::string store = "sqlite:var/medulla.db";                 // or postgresql://user@host:port/db
   std::string ehr_base_url = "http://127.0.0.1:8090/fhir/R4";  // the default EHR (generic FHIR)
   std::string vendors_path = "config/vendors";                 // vendor profiles
   std::vector<EhrSetting> tenant_ehrs;                         // tenants with their own EHR
@@ -46,8 +46,8 @@ struct Config {
   // "https://medulla.example.org/v1/ehr/notifications". Empty: this node's own listening
   // address and port. Subscriptions are made only for EHRs given a notification secret.
   std::string notification_url;
-  std::string notification_secret;    // what the default EHR presents when it calls back
-  int poll_interval_ms = 30000;       // for EHRs without subscriptions
+  std::string notification_secret;     // what the default EHR presents when it calls back
+  int poll_interval_ms = 30000;        // for EHRs without subscriptions
   int reconcile_interval_ms = 600000;  // 0 turns the periodic reconciliation off
   int workers = 2;
   int lease_ms = 60000;  // how long a worker's claim on a task lasts between renewals

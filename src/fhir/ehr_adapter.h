@@ -48,6 +48,12 @@ struct EhrOutcome {
   std::vector<std::string> duplicates;
 };
 
+// True for EHR errors that a later attempt may not meet again: outages and timeouts.
+inline bool IsRetryable(const Status& status) {
+  return status.code() == StatusCode::kUnavailable ||
+         status.code() == StatusCode::kDeadlineExceeded;
+}
+
 class EhrAdapter {
  public:
   virtual ~EhrAdapter() = default;

@@ -13,11 +13,4 @@ EhrAdapter& EhrDirectory::For(const std::string& tenant) const {
   return found == by_tenant_.end() ? *fallback_ : *found->second;
 }
 
-std::vector<EhrAdapter*> EhrDirectory::All() const {
-  std::vector<EhrAdapter*> all = {fallback_.get()};
-  for (const auto& [tenant, ehr] : by_tenant_)
-    all.push_back(ehr.get());
-  return all;
-}
-
 }  // namespace medulla::fhir

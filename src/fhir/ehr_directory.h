@@ -23,9 +23,6 @@ class EhrDirectory {
 
   EhrAdapter& Fallback() const { return *fallback_; }
 
-  // Every distinct EHR, the fallback first, for jobs that visit them all.
-  std::vector<EhrAdapter*> All() const;
-
  private:
   std::unique_ptr<EhrAdapter> fallback_;
   std::map<std::string, std::unique_ptr<EhrAdapter>> by_tenant_;

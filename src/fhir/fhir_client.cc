@@ -2,6 +2,7 @@
 
 #include <ctime>
 
+#include "fhir/resource_mapping.h"
 #include "fhir/smart_backend_auth.h"
 #include "http/client.h"
 
@@ -68,10 +69,8 @@ Result<json> ParseResource(const std::string& body) {
 
 // The version from meta.versionId, else from an ETag such as W/"3".
 std::string VersionOf(const json& resource, const std::string& etag) {
-  if (resource.is_object() && resource.contains("meta") && resource["meta"].is_object() &&
-      resource["meta"].contains("versionId") && resource["meta"]["versionId"].is_string()) {
-    return resource["meta"]["versionId"].get<std::string>();
-  }
+  if (std::string version = VersionIdOf(resource); !version.empty())
+    return version;
   const size_t open = etag.find('"');
   const size_t close = etag.rfind('"');
   if (open == std::string::npos || close <= open)
@@ -251,14 +250,6 @@ WriteAnswer FhirClient::Write(http::ClientRequest request, const std::string& wh
   }
   answer.version = VersionOf(answer.resource, response->Header("ETag"));
   return answer;
-}
-
-Result<CreateOutcome> FhirClient::CreateIfNoneExist(const json& resource,
-                                                    const Identifier& identifier) {
-  WriteAnswer answer = CreateConditional(resource, identifier);
-  if (!answer.status.ok())
-    return answer.status;
-  return CreateOutcome{answer.reference, answer.created};
 }
 
 WriteAnswer FhirClient::CreateConditional(const json& resource, const Identifier& identifier) {

@@ -30,11 +30,6 @@ namespace medulla::fhir {
 
 class TokenSource;
 
-struct CreateOutcome {
-  std::string reference;  // "DocumentReference/123"
-  bool created = false;   // false: the EHR already held a resource with this identifier
-};
-
 // What a write came to, with the EHR's Retry-After when it asked the caller to wait.
 struct WriteAnswer {
   Status status = Status::Ok();
@@ -76,8 +71,6 @@ class FhirClient {
 
   // Creates `resource` unless one with `identifier` exists (If-None-Exist), so that a repeated
   // call never leaves a second resource.
-  Result<CreateOutcome> CreateIfNoneExist(const nlohmann::json& resource,
-                                          const Identifier& identifier);
   WriteAnswer CreateConditional(const nlohmann::json& resource, const Identifier& identifier);
 
   // Creates `resource` without a condition, for servers that lack conditional create: the

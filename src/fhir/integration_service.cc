@@ -29,16 +29,21 @@ bool IsAttemptable(const WritebackEntry& entry) {
 
 // What the outbox keeps of an intent: enough to attempt it later, when its grant is long spent,
 // and to say on whose behalf it was written.
+// Who a write is made for, as the grant said: what policy is asked about at every attempt.
+json PrincipalRecord(const auth::VerifiedGrant& grant) {
+  return {{"sub", grant.subject},
+          {"roles", grant.roles},
+          {"scopes", grant.scopes},
+          {"purpose_of_use", grant.purpose_of_use},
+          {"agent", grant.agent}};
+}
+
 json OutboxRecord(const WriteIntent& intent, const json& resource, const auth::VerifiedGrant& grant,
                   const WriteAudit& audit) {
   json record = intent.ToJson();
   record["resource"] = resource;
   record["grant_id"] = grant.grant_id;
-  record["principal"] = {{"sub", grant.subject},
-                         {"roles", grant.roles},
-                         {"scopes", grant.scopes},
-                         {"purpose_of_use", grant.purpose_of_use},
-                         {"agent", grant.agent}};
+  record["principal"] = PrincipalRecord(grant);
   record["policy"] = audit.policy;
   return record;
 }
@@ -59,11 +64,6 @@ WritebackEntry NewEntry(const WriteIntent& intent, const json& record, store::Wr
 }
 
 }  // namespace
-
-bool IsRetryable(const Status& status) {
-  return status.code() == StatusCode::kUnavailable ||
-         status.code() == StatusCode::kDeadlineExceeded;
-}
 
 IntegrationService::IntegrationService(EhrDirectory& ehrs, store::Store& outbox,
                                        const auth::GrantVerifier& grants,
@@ -118,25 +118,30 @@ Result<auth::VerifiedGrant> IntegrationService::CheckGrant(const WriteIntent& in
   return PermissionDenied("write refused: " + grant.status().message());
 }
 
-Status IntegrationService::CheckPolicy(const WriteIntent& intent, const auth::VerifiedGrant& grant,
-                                       const std::string& resource_type, WriteAudit& audit) const {
+// Policy decides a write for the person it is made for (`principal`, a PrincipalRecord), when it
+// is accepted and again at every attempt.
+Status IntegrationService::AskPolicy(const json& principal, const std::string& tenant,
+                                     const std::string& patient, const std::string& resource_type,
+                                     WriteAudit* audit) const {
   policy::Request request;
-  request.principal.subject = grant.subject;
-  request.principal.tenant = grant.tenant;
-  request.principal.roles = grant.roles;
-  request.principal.scopes = grant.scopes;
-  request.principal.purpose_of_use = grant.purpose_of_use;
+  request.principal.subject = principal.value("sub", "");
+  request.principal.tenant = tenant;
+  request.principal.roles = principal.value("roles", std::vector<std::string>{});
+  request.principal.scopes = principal.value("scopes", std::vector<std::string>{});
+  request.principal.purpose_of_use = principal.value("purpose_of_use", "");
   request.action = "fhir:create:" + resource_type;
-  request.resource = policy::ResourceFor(intent.tenant, intent.patient);
-  request.context = {{"request.purpose_of_use", grant.purpose_of_use},
-                     {"request.agent", grant.agent},
-                     {"principal.scopes", grant.scopes}};
+  request.resource = policy::ResourceFor(tenant, patient);
+  request.context = {{"request.purpose_of_use", request.principal.purpose_of_use},
+                     {"request.agent", principal.value("agent", "")},
+                     {"principal.scopes", request.principal.scopes}};
 
   policy::Decision decision = policy_store_->Evaluate(request);
-  audit.policy = policy::DecisionRecord(decision);
-  audit.policy["point"] = "integration";
-  audit.policy["action"] = request.action;
-  audit.policy["resource"] = request.resource;
+  if (audit != nullptr) {
+    audit->policy = policy::DecisionRecord(decision);
+    audit->policy["point"] = "integration";
+    audit->policy["action"] = request.action;
+    audit->policy["resource"] = request.resource;
+  }
   if (decision.effect == policy::Effect::kAllow)
     return Status::Ok();
   std::string by = decision.sid.empty() ? std::string(decision.reason)
@@ -172,7 +177,8 @@ Result<WritebackEntry> IntegrationService::Accept(const WriteIntent& intent, Wri
   const std::string resource_type = resource["resourceType"].get<std::string>();
   ASSIGN_OR_RETURN(auth::VerifiedGrant grant, CheckGrant(intent, resource_type));
   recorded.grant_id = grant.grant_id;
-  RETURN_IF_ERROR(CheckPolicy(intent, grant, resource_type, recorded));
+  RETURN_IF_ERROR(
+      AskPolicy(PrincipalRecord(grant), intent.tenant, intent.patient, resource_type, &recorded));
 
   EhrAdapter& ehr = ehrs_->For(intent.tenant);
   WritebackEntry entry = NewEntry(intent, OutboxRecord(intent, resource, grant, recorded),

@@ -98,14 +98,12 @@ class IntegrationService {
   // Claims the next due intent of any tenant and attempts it once; nullopt when none is due.
   Result<std::optional<AttemptResult>> DrainOne();
 
-  const Clock& clock() const { return *clock_; }
-  EhrDirectory& ehrs() { return *ehrs_; }
-
  private:
   Result<auth::VerifiedGrant> CheckGrant(const WriteIntent& intent,
                                          const std::string& resource_type) const;
-  Status CheckPolicy(const WriteIntent& intent, const auth::VerifiedGrant& grant,
-                     const std::string& resource_type, WriteAudit& audit) const;
+  Status AskPolicy(const nlohmann::json& principal, const std::string& tenant,
+                   const std::string& patient, const std::string& resource_type,
+                   WriteAudit* audit) const;
   std::string ValidationProblems(const EhrAdapter& ehr, const nlohmann::json& resource,
                                  store::WritebackRoute route) const;
   bool WaitsBehindEarlierWrite(const store::WritebackEntry& entry);
@@ -127,8 +125,5 @@ class IntegrationService {
   IntegrationOptions options_;
   Sleeper sleep_;
 };
-
-// True for errors that a later attempt may not meet again.
-bool IsRetryable(const Status& status);
 
 }  // namespace medulla::fhir

@@ -59,30 +59,6 @@ void Fail(WritebackEntry& entry, std::string reason,
 
 }  // namespace
 
-// Policy is asked again at every attempt, for the user the intent was accepted for: an intent
-// that waited out an outage is not written if the clinic has since withdrawn the permission.
-static Status RecheckPolicy(const policy::PolicyStore& policies, const WritebackEntry& entry) {
-  const json principal = entry.intent.value("principal", json::object());
-  policy::Request request;
-  request.principal.subject = principal.value("sub", "");
-  request.principal.tenant = entry.tenant;
-  request.principal.roles = principal.value("roles", std::vector<std::string>{});
-  request.principal.scopes = principal.value("scopes", std::vector<std::string>{});
-  request.principal.purpose_of_use = principal.value("purpose_of_use", "");
-  request.action = "fhir:create:" + entry.resource_type;
-  request.resource = policy::ResourceFor(entry.tenant, entry.patient);
-  request.context = {{"request.purpose_of_use", request.principal.purpose_of_use},
-                     {"request.agent", principal.value("agent", "")},
-                     {"principal.scopes", request.principal.scopes}};
-
-  policy::Decision decision = policies.Evaluate(request);
-  if (decision.effect == policy::Effect::kAllow)
-    return Status::Ok();
-  std::string by = decision.sid.empty() ? std::string(decision.reason)
-                                        : "statement " + std::string(decision.sid);
-  return PermissionDenied("policy no longer allows this write (" + by + ")");
-}
-
 // The EHR already holds a resource with this intent's identifier. If it is what Medulla would
 // write now, the write is confirmed. If the draft was revised since (a task run again), the
 // revision replaces it, checked against the version read; a 409/412 re-reads and re-applies
@@ -128,7 +104,10 @@ static void ApplyRevision(EhrAdapter& ehr, WritebackEntry& entry, const json& re
 void IntegrationService::AttemptOnce(WritebackEntry& entry,
                                      std::vector<WritebackTransition>& transitions,
                                      std::optional<std::chrono::milliseconds>& retry_after) {
-  Status allowed = RecheckPolicy(*policy_store_, entry);
+  // Asked again at every attempt, for the user the intent was accepted for: an intent that
+  // waited out an outage is not written if the clinic has since withdrawn the permission.
+  Status allowed = AskPolicy(entry.intent.value("principal", json::object()), entry.tenant,
+                             entry.patient, entry.resource_type, nullptr);
   if (!allowed.ok()) {
     Hold(entry, allowed.message(), transitions);
     return;

@@ -38,28 +38,16 @@ Status EventWriter::Flush() {
   return Status::Ok();
 }
 
-// Medulla's own services (the outbox drainer, reconciliation, the EHR change observer) and
-// staff completing a work item record on a task without its lease, so a running task may find
-// events after the last one it wrote. Those move the task's sequence on without taking the task
-// over: the worker carries on after them. Anything else means another worker holds the task,
-// and the append stays refused (as it would be anyway by the lease's fence).
+// Medulla's own services (the outbox drainer, reconciliation, the EHR change observer) and staff
+// completing a work item record on a task without its lease, so a running task may find events
+// after the last one it wrote. The worker carries on after them: whether it still holds the
+// task is the lease's fence to decide, and the store checks it on the retried append.
 bool EventWriter::AdoptLateEvents() {
   Result<std::vector<store::Event>> events = store_->ReadTask(lease_.task_id);
-  if (!events.ok())
+  if (!events.ok() || events->empty() || events->back().task_seq <= last_task_seq_)
     return false;
-  bool any = false;
-  for (const store::Event& event : *events) {
-    if (event.task_seq <= last_task_seq_)
-      continue;
-    const bool by_a_service = event.actor.value("sub", "").rfind(kServiceActorPrefix, 0) == 0;
-    const bool by_staff = event.payload.value("outcome", "") == "completed_by_staff";
-    if (!by_a_service && !by_staff)
-      return false;
-    any = true;
-  }
-  if (any)
-    last_task_seq_ = events->back().task_seq;
-  return any;
+  last_task_seq_ = events->back().task_seq;
+  return true;
 }
 
 Status EventWriter::Renew(std::chrono::milliseconds lease_for) {

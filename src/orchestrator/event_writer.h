@@ -10,9 +10,6 @@
 
 namespace medulla::orchestrator {
 
-// The subject of events Medulla's own services record ("medulla:integration").
-inline constexpr char kServiceActorPrefix[] = "medulla:";
-
 class EventWriter {
  public:
   EventWriter(store::Store& store, store::Lease lease, int64_t last_task_seq,

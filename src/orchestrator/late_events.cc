@@ -1,11 +1,9 @@
 #include "orchestrator/late_events.h"
 
-#include "orchestrator/event_writer.h"
-
 namespace medulla::orchestrator {
 
 nlohmann::json ServiceActor(const std::string& service, const std::string& tenant) {
-  return {{"sub", kServiceActorPrefix + service}, {"tenant", tenant}, {"roles", {"service"}}};
+  return {{"sub", "medulla:" + service}, {"tenant", tenant}, {"roles", {"service"}}};
 }
 
 Status AppendLate(store::Store& store, const std::string& task_id,

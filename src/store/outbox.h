@@ -59,12 +59,12 @@ struct WritebackEntry {
 };
 
 struct WritebackFilter {
-  std::string tenant;                           // required
-  std::optional<WritebackStatus> status;        // all statuses when empty
-  std::optional<WritebackRoute> route;          // all routes when empty
-  std::string task_id;                          // all tasks when empty
+  std::string tenant;                     // required
+  std::optional<WritebackStatus> status;  // all statuses when empty
+  std::optional<WritebackRoute> route;    // all routes when empty
+  std::string task_id;                    // all tasks when empty
   size_t limit = 100;
-  std::string patient;                          // all patients when empty
+  std::string patient;  // all patients when empty
 };
 
 }  // namespace medulla::store

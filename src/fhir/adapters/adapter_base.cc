@@ -33,11 +33,6 @@ EhrOutcome OutcomeOf(const WriteAnswer& answer) {
   return outcome;
 }
 
-bool IsRetryable(const Status& status) {
-  return status.code() == StatusCode::kUnavailable ||
-         status.code() == StatusCode::kDeadlineExceeded;
-}
-
 std::string IdOf(const std::string& reference) {
   const size_t slash = reference.rfind('/');
   return slash == std::string::npos ? reference : reference.substr(slash + 1);

@@ -71,9 +71,6 @@ class AdapterBase : public EhrAdapter {
 EhrOutcome OutcomeOf(Status status);
 EhrOutcome OutcomeOf(const WriteAnswer& answer);
 
-// True for the failures a later attempt may not meet.
-bool IsRetryable(const Status& status);
-
 // "123" out of "Patient/123".
 std::string IdOf(const std::string& reference);
 
